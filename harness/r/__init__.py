@@ -1,0 +1,1 @@
+"""R sources used by :mod:`harness.rbridge` (package data)."""
