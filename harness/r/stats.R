@@ -12,6 +12,7 @@ harness_chisq_p <- function(counts, correct) {
 }
 
 harness_t_from_summaries <- function(m1, s1, n1, m2, s2, n2, welch) {
+  # vectorised over the summaries (used for the corners of their rounding box)
   # Two-sample t test from means, SDs and sizes, as t.test(x, y, var.equal = !welch)
   if (welch) {
     v1 <- s1^2 / n1; v2 <- s2^2 / n2
@@ -23,5 +24,5 @@ harness_t_from_summaries <- function(m1, s1, n1, m2, s2, n2, welch) {
     df <- n1 + n2 - 2
   }
   t <- (m1 - m2) / se
-  c(t = t, df = df, p = 2 * stats::pt(-abs(t), df))
+  list(t = t, df = df, p = 2 * stats::pt(-abs(t), df))
 }

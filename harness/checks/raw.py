@@ -1,0 +1,24 @@
+"""Statistics that no printed summary determines: judged ``unverifiable``, with the reason."""
+
+from __future__ import annotations
+
+from harness.cases import Case
+from harness.checks import Context
+from harness.records import CaseResult
+
+_REASONS = {
+    "mannwhitney_p": (
+        "a Mann-Whitney p depends on the rank of every value; medians and ranges do not "
+        "determine it"
+    ),
+}
+
+
+def check_needs_raw_data(case: Case, ctx: Context) -> CaseResult:
+    """Record why the printed number cannot be recomputed from what the paper prints."""
+    reason = _REASONS.get(case.statistic, "the paper does not print what it would take")
+    return CaseResult(
+        case=case.full_id, source=case.source, statistic=case.statistic,
+        published=case.published, python=None, r=None, verdict="unverifiable",
+        message=reason, check="needs_raw_data", expected=case.expect.verdict,
+    )

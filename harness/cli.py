@@ -1,0 +1,104 @@
+"""Command line: ``harness audit [PACK...]``.
+
+Exit codes: 0 when the audit ran (findings are results, not failures); 1 when ``--fail-on``
+names a verdict that occurred; 2 on a usage error, a case-file error or an unusable R.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+from harness.errors import CaseFileError, RUnavailable
+
+SEED_PACK = "stork2022"
+
+
+def default_pack() -> Path:
+    """The bundled seed pack: ``cases/stork2022`` in the working directory or the checkout."""
+    for base in (Path.cwd(), Path(__file__).resolve().parent.parent):
+        candidate = base / "cases" / SEED_PACK
+        if (candidate / "pack.toml").is_file():
+            return candidate
+    raise CaseFileError(f"cases/{SEED_PACK}", "", "the bundled seed pack was not found; "
+                        "run from the project checkout or name a pack")
+
+
+def _verdict_list(text: str) -> list[str]:
+    from harness.registry import VERDICTS
+
+    items = [v.strip() for v in text.split(",") if v.strip()]
+    bad = [v for v in items if v not in VERDICTS]
+    if bad:
+        raise argparse.ArgumentTypeError(
+            f"unknown verdict(s) {', '.join(bad)}; choose from {', '.join(VERDICTS)}")
+    return items
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="harness", description="Validate published survival statistics against Python and R.")
+    sub = parser.add_subparsers(dest="command", required=True)
+    audit = sub.add_parser("audit", help="judge every printed number of one or more case packs")
+    audit.add_argument("packs", nargs="*", metavar="PACK",
+                       help="case pack folder(s); default: the bundled seed pack")
+    audit.add_argument("--format", choices=["table", "markdown", "json"], default="table")
+    audit.add_argument("--no-r", action="store_true",
+                       help="run the Python recomputations only (the output says so)")
+    audit.add_argument("--fail-on", type=_verdict_list, default=[], metavar="VERDICTS",
+                       help="comma-separated verdicts that make the exit code 1, "
+                            "e.g. inconsistent,decision_error")
+    audit.add_argument("--out", type=Path, help="write the report to this file instead of stdout")
+    return parser
+
+
+def cmd_audit(args: argparse.Namespace) -> int:
+    from harness import report
+    from harness.audit import audit_pack
+    from harness.cases import load_pack
+
+    packs = [load_pack(p) for p in (args.packs or [default_pack()])]
+    records, chunks = [], []
+    for pack in packs:
+        recs = audit_pack(pack, use_r=not args.no_r)
+        records += recs
+        notes = []
+        if args.no_r:
+            notes.append("Python only: R was not run (--no-r); no Python-vs-R cross-check.")
+        else:
+            from harness import rbridge
+
+            notes.append(f"Python and R ({rbridge.probe().r_version}) agree on every "
+                         "recomputation unless a row says 'error'.")
+        title = f"{pack.paper.id}: {pack.paper.citation}"
+        if args.format == "table":
+            chunks.append(report.render_table(recs, title, notes))
+        elif args.format == "markdown":
+            chunks.append(report.render_markdown(recs, title, notes))
+    text = report.render_json(records) if args.format == "json" else "\n\n".join(chunks)
+    if args.out:
+        args.out.write_text(text + "\n", encoding="utf-8")
+    else:
+        print(text)
+    hit = sorted({r.verdict for r in records} & set(args.fail_on))
+    if hit:
+        print(f"harness: --fail-on matched: {', '.join(hit)}", file=sys.stderr)
+        return 1
+    return 0
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)  # usage errors exit 2 (argparse)
+    try:
+        if args.command == "audit":
+            return cmd_audit(args)
+    except CaseFileError as exc:
+        print(f"harness: case file error: {exc}", file=sys.stderr)
+        return 2
+    except RUnavailable as exc:
+        print(f"harness: R is not usable: {exc.reason} (or run with --no-r)", file=sys.stderr)
+        return 2
+    parser.error(f"unknown command {args.command}")
+    return 2

@@ -1,0 +1,128 @@
+"""JSON Schemas of case-pack files, and validation whose errors name the file and the key.
+
+A pack is a folder holding ``pack.toml`` (the paper) and one or more case files
+(``*.toml``, each with ``[[case]]`` tables). The schemas are built from the estimand
+registry, so the closed list of statistics lives in one place.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import jsonschema
+
+from harness import registry
+from harness.errors import CaseFileError
+
+PAPER_SCHEMA: dict[str, Any] = {
+    "type": "object",
+    "required": ["paper"],
+    "additionalProperties": False,
+    "properties": {
+        "paper": {
+            "type": "object",
+            "required": ["id", "title", "citation", "alpha"],
+            "additionalProperties": False,
+            "properties": {
+                "id": {"type": "string", "pattern": "^[a-z0-9_]+$"},
+                "title": {"type": "string"},
+                "citation": {"type": "string"},
+                "source": {"type": "string"},
+                "software": {"type": "array", "items": {"type": "string"}},
+                "alpha": {"type": "number", "exclusiveMinimum": 0, "exclusiveMaximum": 1},
+                "significant_if": {"enum": ["p <= alpha", "p < alpha"]},
+                "note": {"type": "string"},
+            },
+        }
+    },
+}
+
+_WHERE = {
+    "type": "object",
+    "minProperties": 1,
+    "additionalProperties": False,
+    "properties": {
+        "section": {"type": "string"},
+        "table": {"type": "string"},
+        "figure": {"type": "string"},
+        "row": {"type": "string"},
+        "column": {"type": "string"},
+        "quote": {"type": "string", "maxLength": 300},
+    },
+}
+
+
+def case_file_schema() -> dict[str, Any]:
+    """Schema of a case file; ``statistic`` is limited to the registry's estimands."""
+    all_tests = sorted({t for e in registry.ESTIMANDS.values() for t in e.tests})
+    case = {
+        "type": "object",
+        "required": ["id", "where", "published", "statistic", "expect"],
+        "additionalProperties": False,
+        "properties": {
+            "id": {"type": "string", "pattern": r"^[a-z0-9_.+-]+(::[a-z0-9_.+<>=-]+)*$"},
+            "where": _WHERE,
+            "published": {"type": "string", "minLength": 1},
+            "statistic": {"enum": sorted(registry.ESTIMANDS)},
+            "method": {"type": "string"},
+            "tests": {"type": "array", "minItems": 1, "items": {"enum": all_tests}},
+            "endpoint": {"enum": ["OS", "PFS"]},
+            "origin": {"type": "string"},
+            "groups": {"type": "array", "items": {"type": "string"}},
+            "inputs": {"type": "object"},
+            "note": {"type": "string"},
+            "expect": {
+                "type": "object",
+                "required": ["verdict"],
+                "additionalProperties": False,
+                "properties": {
+                    "verdict": {"enum": list(registry.VERDICTS)},
+                    "reason": {"type": "string", "minLength": 1},
+                },
+                "if": {"properties": {"verdict": {"enum": list(registry.FINDINGS)}}},
+                "then": {"required": ["reason"]},
+            },
+        },
+    }
+    return {
+        "type": "object",
+        "required": ["case"],
+        "additionalProperties": False,
+        "properties": {"case": {"type": "array", "minItems": 1, "items": case}},
+    }
+
+
+def _key(path) -> str:
+    out = ""
+    for part in path:
+        out += f"[{part}]" if isinstance(part, int) else (f".{part}" if out else str(part))
+    return out
+
+
+def _explain(err: jsonschema.ValidationError) -> str:
+    v = err.validator
+    if v == "required":
+        return err.message.replace("is a required property", "is missing (required)")
+    if v == "additionalProperties":
+        return f"{err.message} (allowed: {', '.join(sorted(err.schema.get('properties', {})))})"
+    if v == "enum":
+        return f"{err.instance!r} is not allowed; expected one of: {', '.join(map(str, err.validator_value))}"
+    if v == "type":
+        return f"expected {err.validator_value}, got {type(err.instance).__name__} {err.instance!r}"
+    return err.message
+
+
+def validate(data: dict[str, Any], schema: dict[str, Any], file: str, prefix: str = "") -> None:
+    """Validate ``data``; raise :class:`CaseFileError` naming the file and key of the first error.
+
+    Errors are reported deepest-first (the most specific explanation), in a stable order.
+    """
+    validator = jsonschema.Draft202012Validator(schema)
+    errors = sorted(validator.iter_errors(data), key=lambda e: (list(map(str, e.absolute_path)), e.message))
+    if not errors:
+        return
+    err = jsonschema.exceptions.best_match(errors)
+    key = _key(list(err.absolute_path))
+    if prefix:
+        key = f"{prefix}.{key}" if key else prefix
+    raise CaseFileError(file, key, _explain(err))
