@@ -1,0 +1,65 @@
+#!/usr/bin/env bash
+# Set up everything harness needs on a Debian machine; safe to run again (it skips what is
+# already there, so a second run takes seconds). Installs R and the R packages survival,
+# coin and boot from Debian when missing (needs root or password-less sudo), creates .venv
+# and installs the project with its test extras when pyproject.toml changed.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+R_DEBS="r-base-core r-cran-survival r-cran-coin r-cran-boot"
+PY_DEBS="python3 python3-venv python3-dev build-essential"
+PYTHON="${PYTHON:-python3}"
+
+say() { echo "setup: $*" >&2; }
+
+as_root() {
+  if [ "$(id -u)" = 0 ]; then "$@"
+  elif command -v sudo >/dev/null 2>&1 && sudo -n true 2>/dev/null; then sudo "$@"
+  else return 1
+  fi
+}
+
+apt_install() {
+  as_root env DEBIAN_FRONTEND=noninteractive sh -c \
+    "apt-get update -qq && apt-get install -y -qq --no-install-recommends $*" >/dev/null
+}
+
+have_r() {
+  command -v Rscript >/dev/null 2>&1 &&
+    Rscript -e 'ok <- vapply(c("survival", "coin", "boot"), requireNamespace, logical(1), quietly = TRUE); quit(status = if (all(ok)) 0 else 1)' >/dev/null 2>&1
+}
+
+have_python() {
+  command -v "$PYTHON" >/dev/null 2>&1 &&
+    "$PYTHON" -c 'import sys, venv, ensurepip; sys.exit(sys.version_info < (3, 11))' 2>/dev/null &&
+    command -v gcc >/dev/null 2>&1
+}
+
+if ! have_python; then
+  say "installing Python 3.11+ with venv and a C compiler from Debian ($PY_DEBS)"
+  apt_install "$PY_DEBS" || {
+    say "Python 3.11+ with venv and gcc is missing and this user cannot install it: run 'sudo apt-get install $PY_DEBS', then run this again."
+    exit 1
+  }
+fi
+
+if ! have_r; then
+  say "installing R from Debian ($R_DEBS)"
+  apt_install "$R_DEBS" || {
+    say "R with the packages survival, coin and boot is missing and this user cannot install it: run 'sudo apt-get install $R_DEBS', then run this again."
+    exit 1
+  }
+  have_r || { say "R was installed but survival, coin or boot still does not load"; exit 1; }
+fi
+
+stamp=".venv/.installed-$(sha256sum pyproject.toml | cut -c1-16)"
+if [ ! -x .venv/bin/python ]; then
+  say "creating .venv"
+  "$PYTHON" -m venv .venv
+fi
+if [ ! -f "$stamp" ]; then
+  say "installing harness and its test extras into .venv"
+  .venv/bin/python -m pip install -q --disable-pip-version-check -e ".[test,lint]"
+  rm -f .venv/.installed-*
+  touch "$stamp"
+fi
