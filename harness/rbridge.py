@@ -173,6 +173,18 @@ def _to_r(value: Any):
         return ro.IntVector([int(value)])
     if isinstance(value, (float, np.floating)):
         return ro.FloatVector([float(value)])
+    if isinstance(value, np.ndarray) and value.ndim == 1:
+        # plain R vectors, not 1-d arrays with a dim attribute (which some R code rejects,
+        # e.g. summary(survfit, times = <1-d array>) for grouped fits)
+        kind = value.dtype.kind
+        if kind == "b":
+            return ro.BoolVector(value.tolist())
+        if kind in "iu":
+            return ro.IntVector(value.astype(int).tolist())
+        if kind == "f":
+            return ro.FloatVector(value.tolist())
+        if kind in "USO":
+            return ro.StrVector([str(v) for v in value.tolist()])
     with _local():
         return ro.conversion.get_conversion().py2rpy(value)
 

@@ -59,3 +59,12 @@ def test_dataset_lung():
 def test_unknown_dataset_is_r_error():
     with pytest.raises(RError, match="not an exported object"):
         rbridge.dataset("no_such_data")
+
+
+@pytest.mark.r
+def test_1d_arrays_become_plain_vectors():
+    # R code that rejects 1-d arrays (dim attribute) must receive plain vectors
+    assert rbridge.evaluate("is.null(dim(x)) && is.double(x)", x=np.array([1.0, 2.0]))
+    assert rbridge.evaluate("is.integer(x)", x=np.array([1, 2]))
+    assert rbridge.evaluate("is.logical(x)", x=np.array([True, False]))
+    assert rbridge.evaluate("identical(dim(m), c(2L, 2L))", m=np.array([[1, 2], [3, 4]]))
