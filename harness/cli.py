@@ -50,6 +50,12 @@ def build_parser() -> argparse.ArgumentParser:
                        help="comma-separated verdicts that make the exit code 1, "
                             "e.g. inconsistent,decision_error")
     audit.add_argument("--out", type=Path, help="write the report to this file instead of stdout")
+
+    bench = sub.add_parser("bench", help="time our routines against R and lifelines baselines")
+    bench.add_argument("--quick", action="store_true", help="smaller sizes (finishes within 45 s)")
+    bench.add_argument("--format", choices=["table", "json"], default="table")
+    bench.add_argument("--only", action="append", metavar="NAME",
+                       help="run only this benchmark (repeatable)")
     return parser
 
 
@@ -88,12 +94,29 @@ def cmd_audit(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_bench(args: argparse.Namespace) -> int:
+    from harness import bench
+
+    import harness.benchmarks  # noqa: F401  (registers the benchmarks)
+
+    unknown = sorted(set(args.only or ()) - set(bench.BENCHMARKS))
+    if unknown:
+        print(f"harness: unknown benchmark(s) {', '.join(unknown)}; "
+              f"choose from {', '.join(bench.BENCHMARKS)}", file=sys.stderr)
+        return 2
+    results = bench.run_all(quick=args.quick, only=args.only)
+    print(bench.render(results, args.format))
+    return 0
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)  # usage errors exit 2 (argparse)
     try:
         if args.command == "audit":
             return cmd_audit(args)
+        if args.command == "bench":
+            return cmd_bench(args)
     except CaseFileError as exc:
         print(f"harness: case file error: {exc}", file=sys.stderr)
         return 2

@@ -160,6 +160,10 @@ class SurvData:
         """Integer code per row (index into :meth:`levels`) and the levels."""
         if self.group is None:
             return np.zeros(self.n, dtype=np.intp), [None]
-        lv = self.levels()
-        index = {v: i for i, v in enumerate(lv)}
-        return np.fromiter((index[v] for v in self.group.tolist()), np.intp, self.n), lv
+        try:
+            uniq, codes = np.unique(self.group, return_inverse=True)
+            return codes.astype(np.intp, copy=False).reshape(-1), uniq.tolist()
+        except TypeError:  # mixed label types numpy cannot sort: fall back to Python
+            lv = self.levels()
+            index = {v: i for i, v in enumerate(lv)}
+            return np.fromiter((index[v] for v in self.group.tolist()), np.intp, self.n), lv
