@@ -30,6 +30,17 @@ REQUIRED_R_PACKAGES: dict[str, str] = {
 
 
 _R_STDERR: list[str] = []
+#: how R's integer NA arrives in numpy (INT_MIN)
+_R_NA_INTEGER = -2147483648
+
+
+def _na_int(arr: np.ndarray) -> np.ndarray:
+    """Integer arrays holding R's NA become float arrays with NaN there."""
+    if arr.dtype.kind == "i" and arr.size and (arr == _R_NA_INTEGER).any():
+        out = arr.astype(float)
+        out[arr == _R_NA_INTEGER] = np.nan
+        return out
+    return arr
 
 
 @dataclass(frozen=True)
@@ -105,7 +116,8 @@ def _env():
     # the caller as RError with R's message, warnings are not part of any result.
     callbacks.consolewrite_warnerror = _R_STDERR.append
     env = ro.r("new.env(parent = globalenv())")
-    ro.r("suppressPackageStartupMessages({library(survival); library(coin); library(boot)})")
+    # survival attached last, so its data sets (aml, ...) mask boot's namesakes
+    ro.r("suppressPackageStartupMessages({library(boot); library(coin); library(survival)})")
     for item in sorted(resources.files("harness.r").iterdir(), key=lambda p: p.name):
         if item.name.endswith(".R"):
             ro.r["sys.source"](str(item), envir=env)
@@ -120,11 +132,14 @@ def _to_py(obj: Any) -> Any:
 
     if isinstance(obj, pd.DataFrame):
         obj.columns = [str(c) for c in obj.columns]
+        for col in obj.columns:  # R's integer NA arrives as INT_MIN: make it NaN
+            if obj[col].dtype.kind == "i" and (obj[col] == _R_NA_INTEGER).any():
+                obj[col] = obj[col].where(obj[col] != _R_NA_INTEGER).astype(float)
         return obj
     if isinstance(obj, np.ndarray):
         if obj.dtype.kind in "US" or obj.dtype == object:
             return [str(x) for x in obj.tolist()]
-        return obj
+        return _na_int(obj)
     if isinstance(obj, (ri.LangSexpVector, ri.SexpClosure, ri.SexpEnvironment)):
         # passing a call back to R as an argument would evaluate it; callers never need it
         return f"<R {type(obj).__name__}>"
@@ -150,7 +165,7 @@ def _to_py(obj: Any) -> Any:
     if isinstance(obj, (ro.vectors.StrVector, ri.StrSexpVector)):
         return [str(x) for x in obj]
     if isinstance(obj, (ro.vectors.Vector, ri.SexpVector)):
-        return np.asarray(obj)
+        return _na_int(np.asarray(obj))
     return obj
 
 

@@ -68,3 +68,17 @@ def test_1d_arrays_become_plain_vectors():
     assert rbridge.evaluate("is.integer(x)", x=np.array([1, 2]))
     assert rbridge.evaluate("is.logical(x)", x=np.array([True, False]))
     assert rbridge.evaluate("identical(dim(m), c(2L, 2L))", m=np.array([[1, 2], [3, 4]]))
+
+
+@pytest.mark.r
+def test_integer_na_becomes_nan():
+    # R: sum(is.na(pbc$trt)) -> 106; R's integer NA must not arrive as -2147483648
+    assert np.isnan(rbridge.evaluate("c(1L, NA, 3L)")[1])
+    pbc = rbridge.dataset("pbc")
+    assert int(pbc["trt"].isna().sum()) == rbridge.evaluate("sum(is.na(pbc$trt))") == 106
+
+
+@pytest.mark.r
+def test_survival_data_sets_win_over_boot():
+    # boot also ships an `aml`; inside the bridge the survival one (time, status, x) is seen
+    assert rbridge.evaluate("names(aml)") == ["time", "status", "x"]
