@@ -51,6 +51,21 @@ def build_parser() -> argparse.ArgumentParser:
                             "e.g. inconsistent,decision_error")
     audit.add_argument("--out", type=Path, help="write the report to this file instead of stdout")
 
+    cc = sub.add_parser("crosscheck",
+                        help="every estimand and variant on your data: Python, R, lifelines")
+    cc.add_argument("data", type=Path, metavar="DATA.csv")
+    cc.add_argument("--time", required=True, metavar="COL")
+    cc.add_argument("--event", required=True, metavar="COL",
+                    help="0/1 or true/false (1/2 as in R's lung with --event-coding 12)")
+    cc.add_argument("--event-coding", choices=["01", "12"], default="01")
+    cc.add_argument("--group", metavar="COL")
+    cc.add_argument("--at", type=float, action="append", metavar="T",
+                    help="time for KM rows (repeatable; default: quartiles of event times)")
+    cc.add_argument("--tau", type=float, help="RMST horizon (default: smallest group maximum)")
+    cc.add_argument("--format", choices=["table", "json"], default="table")
+    cc.add_argument("--no-r", action="store_true")
+    cc.add_argument("--no-lifelines", action="store_true")
+
     bench = sub.add_parser("bench", help="time our routines against R and lifelines baselines")
     bench.add_argument("--quick", action="store_true", help="smaller sizes (finishes within 45 s)")
     bench.add_argument("--format", choices=["table", "json"], default="table")
@@ -94,6 +109,40 @@ def cmd_audit(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_crosscheck(args: argparse.Namespace) -> int:
+    import json
+
+    from tabulate import tabulate
+
+    from harness.crosscheck import crosscheck, read_csv
+    from harness.printed import fmt
+
+    try:
+        frame = read_csv(str(args.data), args.time, args.event, args.group)
+        records = crosscheck(
+            frame[args.time].to_numpy(), frame[args.event].to_numpy(),
+            None if args.group is None else frame[args.group].astype(str).to_numpy(),
+            times=args.at, tau=args.tau, use_r=not args.no_r, coding=args.event_coding,
+            use_lifelines=not args.no_lifelines)
+    except (ValueError, FileNotFoundError) as exc:
+        print(f"harness: crosscheck: {exc}", file=sys.stderr)
+        return 2
+    if args.format == "json":
+        print(json.dumps([r.to_json() for r in records], indent=2))
+    else:
+        rows = [[r.estimand, r.variant, r.group, fmt(r.python, 10), fmt(r.r, 10),
+                 fmt(r.lifelines, 10), "-" if r.rel_diff is None else f"{r.rel_diff:.1e}",
+                 r.note] for r in records]
+        print(tabulate(rows, headers=["estimand", "variant", "group", "python", "R",
+                                      "lifelines", "rel_diff", "note"]))
+        n_r = sum(r.agree is not None for r in records)
+        n_ok = sum(bool(r.agree) for r in records)
+        print(f"{len(records)} values; Python and R agree on {n_ok} of {n_r} "
+              f"(relative difference <= 1e-9)" if not args.no_r else
+              f"{len(records)} values; Python only (--no-r)")
+    return 0 if all(r.agree is not False for r in records) else 1
+
+
 def cmd_bench(args: argparse.Namespace) -> int:
     from harness import bench
 
@@ -115,6 +164,8 @@ def main(argv: list[str] | None = None) -> int:
     try:
         if args.command == "audit":
             return cmd_audit(args)
+        if args.command == "crosscheck":
+            return cmd_crosscheck(args)
         if args.command == "bench":
             return cmd_bench(args)
     except CaseFileError as exc:

@@ -1,0 +1,63 @@
+# R side of `harness crosscheck`: every estimand R survival has, on the user's data, as a
+# named numeric vector whose names match harness/crosscheck.py's keys
+# ("estimand|variant|group"). Sourced by harness/rbridge.py.
+
+harness_crosscheck <- function(time, status, group, times, tau, has_group) {
+  out <- c()
+  put <- function(key, value) out[[key]] <<- as.numeric(value)
+  g <- if (has_group) factor(group) else factor(rep("all", length(time)))
+  lv <- levels(g)
+  for (ct in c("plain", "log", "log-log", "logit", "arcsin")) {
+    fit <- survfit(Surv(time, status) ~ g, conf.type = ct)
+    s <- summary(fit, times = times, extend = TRUE)
+    lab <- if (length(lv) > 1) sub("^g=", "", as.character(s$strata)) else rep(lv, length(s$time))
+    for (i in seq_along(s$time)) {
+      tt <- format(s$time[i])
+      if (ct == "log") {
+        put(paste0("km_survival(t=", tt, ")|-|", lab[i]), s$surv[i])
+        put(paste0("km_std_err(t=", tt, ")|greenwood|", lab[i]), s$std.err[i])
+      }
+      put(paste0("km_lower(t=", tt, ")|", ct, "|", lab[i]), s$lower[i])
+      put(paste0("km_upper(t=", tt, ")|", ct, "|", lab[i]), s$upper[i])
+    }
+  }
+  fit <- survfit(Surv(time, status) ~ g)
+  q <- quantile(fit, probs = 0.5, conf.int = TRUE)
+  est <- as.numeric(q$quantile); lo <- as.numeric(q$lower); hi <- as.numeric(q$upper)
+  for (i in seq_along(lv)) {
+    put(paste0("median|R|", lv[i]), est[i])
+    put(paste0("median_lower|R (log)|", lv[i]), lo[i])
+    put(paste0("median_upper|R (log)|", lv[i]), hi[i])
+  }
+  tab <- summary(fit, rmean = tau)$table
+  if (is.null(dim(tab))) tab <- matrix(tab, nrow = 1, dimnames = list(NULL, names(tab)))
+  for (i in seq_along(lv)) {
+    put(paste0("rmst(tau=", format(tau), ")|-|", lv[i]), tab[i, "rmean"])
+    put(paste0("rmst_se(tau=", format(tau), ")|-|", lv[i]), tab[i, "se(rmean)"])
+  }
+  if (has_group && length(lv) >= 2) {
+    for (rho in c(0, 1)) {
+      d <- survdiff(Surv(time, status) ~ g, rho = rho)
+      variant <- if (rho == 0) "log-rank (rho=0)" else "Peto & Peto (rho=1)"
+      put(paste0("chisq|", variant, "|-"), d$chisq)
+      put(paste0("p|", variant, "|-"),
+          pchisq(d$chisq, length(lv) - 1, lower.tail = FALSE))
+    }
+    if (length(lv) == 2) {
+      d <- survdiff(Surv(time, status) ~ g)
+      put("hr|Mantel-Haenszel (Prism)|-", exp((d$obs[2] - d$exp[2]) / d$var[2, 2]))
+      put("hr|logrank (O/E ratio)|-", (d$obs[2] / d$exp[2]) / (d$obs[1] / d$exp[1]))
+      for (ties in c("efron", "breslow", "exact")) {
+        f <- coxph(Surv(time, status) ~ g, ties = ties,
+                   control = coxph.control(eps = 1e-12, iter.max = 50))
+        s <- summary(f)
+        put(paste0("cox_coef|", ties, "|-"), coef(f)[1])
+        put(paste0("cox_se|", ties, "|-"), sqrt(f$var[1, 1]))
+        put(paste0("cox_wald_p|", ties, "|-"), s$waldtest[["pvalue"]])
+        put(paste0("cox_lr_p|", ties, "|-"), s$logtest[["pvalue"]])
+        put(paste0("cox_score_p|", ties, "|-"), s$sctest[["pvalue"]])
+      }
+    }
+  }
+  out
+}
