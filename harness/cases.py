@@ -188,14 +188,30 @@ def load_case_file(path: Path, paper: Paper) -> list[Case]:
 
 
 def _check_printed_inputs(inputs: dict[str, Any], file: str, prefix: str) -> None:
-    """Inputs that are printed text (``mean_sd``, ``median_range``) must parse too."""
+    """Inputs that are printed text (``mean_sd``, ``median_range``, ``hr``, ``ci``, a group's
+    ``median``, an occurrence's ``published``) must parse too; ``of`` must be an estimand."""
     for gi, group in enumerate(inputs.get("groups", [])):
-        for kind in ("mean_sd", "median_range"):
+        for kind, parser in (("mean_sd", "mean_sd"), ("median_range", "median_range"),
+                             ("median", "number")):
             if kind in group:
                 try:
-                    printed.parse(kind, group[kind])
+                    printed.parse(parser, group[kind])
                 except ValueError as exc:
                     raise CaseFileError(file, f"{prefix}.groups[{gi}].{kind}", str(exc)) from None
+    for key, parser in (("hr", "number"), ("ci", "interval")):
+        if key in inputs:
+            try:
+                printed.parse(parser, inputs[key])
+            except ValueError as exc:
+                raise CaseFileError(file, f"{prefix}.{key}", str(exc)) from None
+    for oi, occ in enumerate(inputs.get("occurrences", [])):
+        try:
+            printed.parse("p_value", occ["published"])
+        except ValueError as exc:
+            raise CaseFileError(file, f"{prefix}.occurrences[{oi}].published", str(exc)) from None
+    if "occurrences" in inputs and inputs.get("of") not in registry.ESTIMANDS:
+        raise CaseFileError(file, f"{prefix}.of", f"unknown estimand {inputs['of']!r}; "
+                            f"registered: {', '.join(sorted(registry.ESTIMANDS))}")
 
 
 def load_pack(path: str | Path) -> Pack:

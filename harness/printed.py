@@ -165,9 +165,37 @@ def parse_median_range(text: str) -> MedianRange:
     return MedianRange(text, parse_number(m.group(1)), parse_interval(m.group(2)))
 
 
+@dataclass(frozen=True)
+class NotSignificant:
+    """A p printed only as a significance call (``ns``, ``n.s.``, ``p = ns``): no value."""
+
+    text: str
+
+
+def parse_p_value(text: str) -> "Number | NotSignificant":
+    """Parse a p as printed in a table or quoted in text: ``0.015``, ``p = 0.015``,
+    ``p < 0.001``, ``P<.05``, or ``ns`` / ``p = n.s.`` (a call without a value).
+
+    The ``p`` prefix is optional, so the same parser reads any quoted number (``40``, ``55%``).
+    """
+    if not isinstance(text, str):
+        raise ValueError(f"expected the p as printed, a string, got {type(text).__name__}")
+    s = _clean(text)
+    body = re.sub(r"^[pP]\s*(?=[=<>\u2264\u2265])", "", s)
+    body = re.sub(r"^=\s*(?=[nN])", "", body)
+    if re.fullmatch(r"(?i)n\.?\s?s\.?", body.strip()):
+        return NotSignificant(text)
+    try:
+        num = parse_number(body)
+    except ValueError:
+        raise ValueError(f"{text!r} is not a printed p or number (nor 'ns')") from None
+    return Number(text, num.value, num.decimals, num.relation, num.percent)
+
+
 #: parser for each kind of printed value named in the estimand registry
 PARSERS = {
     "number": parse_number,
+    "p_value": parse_p_value,
     "interval": parse_interval,
     "mean_sd": parse_mean_sd,
     "median_range": parse_median_range,

@@ -12,7 +12,7 @@ def test_seed_pack_loads():
     assert pack.paper.alpha == 0.05
     ids = [c.full_id for c in pack.cases]
     assert len(ids) == len(set(ids)) and "stork2022::table2::gender::p" in ids
-    gender = next(c for c in pack.cases if c.id == "gender::p")
+    gender = next(c for c in pack.cases if c.full_id == "stork2022::table2::gender::p")
     assert gender.published == "0.798" and gender.value.decimals == 3
 
 

@@ -27,3 +27,94 @@ def p_result(case: Case, ctx: Context, check: str, candidates: list[Candidate]) 
     message = j.message if ctx.use_r else j.message + " [Python only: R not run]"
     return CaseResult(python=j.best.python, r=j.best.r if ctx.use_r else None,
                       verdict=j.verdict, message=message, **base)
+
+
+# ---------------------------------------------------------------------------------------------
+# Shared by the audit checks (survival.py, summary.py, crossref.py)
+
+import itertools  # noqa: E402
+import math  # noqa: E402
+
+import numpy as np  # noqa: E402
+
+from harness.printed import Number  # noqa: E402
+from harness.records import CaseResult as _CaseResult  # noqa: E402,F811
+
+
+def box_points(number: Number, positive: bool = False, pivot: float | None = None) -> list[float]:
+    """The values a printed number can stand for that bound a monotone function of it.
+
+    Printed value first, then both ends of its rounding interval, and ``pivot`` when it lies
+    inside (e.g. 1 for a hazard ratio: ``ln HR`` changes sign there, so ``|z|`` has its
+    minimum there). ``positive`` keeps the low end above 0 (a bound printed ``0.0``).
+    """
+    lo, hi = number.lo, number.hi
+    if positive:
+        lo = max(lo, number.value * 1e-3 if number.value > 0 else 1e-12)
+    pts = [number.value, lo, hi]
+    if pivot is not None and lo < pivot < hi:
+        pts.append(pivot)
+    return pts
+
+
+def grid(*axes: list[float]) -> list[np.ndarray]:
+    """Cartesian product of the axes; row 0 is the printed values (first of every axis)."""
+    rows = list(itertools.product(*axes))
+    arr = np.array(rows, dtype=float)
+    return [arr[:, i] for i in range(arr.shape[1])]
+
+
+def candidate(method: str, label: str, py: np.ndarray, r: np.ndarray | None) -> Candidate:
+    """A Candidate from a function evaluated on a grid (row 0 = the printed inputs)."""
+    py = np.atleast_1d(np.asarray(py, dtype=float))
+    ok = py[np.isfinite(py)]
+    r_arr = None if r is None else np.atleast_1d(np.asarray(r, dtype=float))
+    r_ok = None if r_arr is None else r_arr[np.isfinite(r_arr)]
+    return Candidate(
+        method, label, float(py[0]),
+        None if r_arr is None else float(r_arr[0]),
+        float(ok.min()) if ok.size else math.nan, float(ok.max()) if ok.size else math.nan,
+        None if r_ok is None or not r_ok.size else float(r_ok.min()),
+        None if r_ok is None or not r_ok.size else float(r_ok.max()),
+    )
+
+
+def r_call(ctx: Context, name: str, *args, key: str | None = None):
+    """Call an R function of harness/r/*.R when R runs; None otherwise."""
+    if not ctx.use_r:
+        return None
+    from harness import rbridge
+
+    out = rbridge.call(name, *args)
+    return out[key] if key else out
+
+
+def record(case: Case, check: str, verdict: str, message: str, ctx: Context,
+           python: float | None = None, r: float | None = None,
+           details: dict | None = None) -> _CaseResult:
+    """A CaseResult for this case; notes a Python-only run in the message."""
+    if not ctx.use_r and python is not None:
+        message += " [Python only: R not run]"
+    return _CaseResult(
+        case=case.full_id, source=case.source, statistic=case.statistic,
+        published=case.published, python=python, r=r if ctx.use_r else None,
+        verdict=verdict, message=message, check=check, expected=case.expect.verdict,
+        details=details or {},
+    )
+
+
+def r_disagreement(case: Case, check: str, ctx: Context,
+                   candidates: list[Candidate]) -> _CaseResult | None:
+    """An ``error`` record when Python and R disagree on any candidate; else None."""
+    if not ctx.use_r:
+        return None
+    wrong = disagreements(candidates)
+    if not wrong:
+        return None
+    return record(case, check, "error", "Python and R disagree: " + "; ".join(wrong), ctx,
+                  candidates[0].python, candidates[0].r)
+
+
+def candidate_details(candidates: list[Candidate]) -> dict:
+    return {c.method: {"label": c.label, "python": c.python, "r": c.r, "low": c.low,
+                       "high": c.high} for c in candidates}

@@ -11,6 +11,17 @@ _REASONS = {
         "a Mann-Whitney p depends on the rank of every value; medians and ranges do not "
         "determine it"
     ),
+    "gbw_p": (
+        "a Gehan-Breslow-Wilcoxon p weights each event time by the number at risk; it needs "
+        "the individual survival times"
+    ),
+    "median_survival": (
+        "a Kaplan-Meier median needs the individual survival times (or a printed curve to "
+        "digitise)"
+    ),
+    "km_rate": (
+        "a Kaplan-Meier rate at a time point needs the individual survival times"
+    ),
 }
 
 
