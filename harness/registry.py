@@ -230,6 +230,14 @@ ESTIMANDS: dict[str, Estimand] = {
                     "properties": {"group": {"type": "string"}, "unit": {"type": "string"}}},
         ),
         Estimand(
+            "median_value",
+            "the median of a measured quantity (size, age, count); needs the individual values",
+            printed="number",
+            check="needs_raw_data",
+            inputs={"type": "object", "additionalProperties": False,
+                    "properties": {"range": {"type": "string"}, "unit": {"type": "string"}}},
+        ),
+        Estimand(
             "km_rate",
             "a Kaplan-Meier survival rate at a time point; needs the individual times",
             printed="number",

@@ -19,6 +19,10 @@ _REASONS = {
         "a Kaplan-Meier median needs the individual survival times (or a printed curve to "
         "digitise)"
     ),
+    "median_value": (
+        "a median of measured values needs the values themselves; a median and range "
+        "printed alone cannot be checked against anything else the paper prints"
+    ),
     "km_rate": (
         "a Kaplan-Meier rate at a time point needs the individual survival times"
     ),

@@ -299,7 +299,8 @@ def check_p_vs_ci(case: Case, ctx: Context) -> "CaseResult":  # noqa: F821
     bad = r_disagreement(case, check, ctx, cands)
     if bad:
         return bad
-    mh, mh_d = _mh_note(row)
+    # O-E and V belong to the log-rank convention: not reported for a Cox Wald p
+    mh, mh_d = _mh_note(row) if case.statistic == "logrank_p" else ("", {})
     j = judge_p(case.value, cands, ctx.paper.alpha, ctx.paper.significant_if == "p <= alpha")
     msg = j.message + (f"; {mh}" if mh else "")
     if j.verdict != "consistent" and case.statistic == "logrank_p":
