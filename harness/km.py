@@ -171,6 +171,35 @@ def _curve(time: np.ndarray, event: np.ndarray) -> _Curve:
     return _Curve(ut, at_risk, d, n_total - d, surv, se, int(time.size))
 
 
+def _curves(time: np.ndarray, event: np.ndarray, codes: np.ndarray, k: int) -> list[_Curve]:
+    """One curve per group code 0..k-1 (one sort per group)."""
+    if k == 1:
+        return [_curve_sorted(*_sorted(time, event))]
+    return [_curve_sorted(*_sorted(time[codes == j], event[codes == j])) for j in range(k)]
+
+
+def _sorted(time: np.ndarray, event: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Times ascending with their events (quicksort: order within ties does not matter)."""
+    order = np.argsort(time)
+    return time[order], event[order]
+
+
+def _curve_sorted(time: np.ndarray, event: np.ndarray) -> _Curve:
+    """:func:`_curve` for times already sorted ascending (no second sort)."""
+    if time.size == 0:
+        return _curve(time, event)
+    start = np.flatnonzero(np.r_[True, time[1:] != time[:-1]])
+    ut = time[start]
+    counts = np.diff(np.r_[start, time.size]).astype(float)
+    d = np.add.reduceat(event.astype(float), start)
+    at_risk = time.size - np.concatenate(([0.0], np.cumsum(counts)[:-1]))
+    with np.errstate(divide="ignore", invalid="ignore"):
+        surv = np.cumprod((at_risk - d) / at_risk)
+        term = np.where(d > 0, d / (at_risk * (at_risk - d)), 0.0)
+    se = np.sqrt(np.cumsum(term))
+    return _Curve(ut, at_risk, d, counts - d, surv, se, int(time.size))
+
+
 class KaplanMeier:
     """Kaplan-Meier (product-limit) estimator, lifelines-style ``fit`` returning ``self``.
 
@@ -266,18 +295,15 @@ class KaplanMeier:
         codes, lv = data.group_codes()
         self.levels_ = list(lv)
         self.n_ = data.n
-        curves = []
-        for k in range(len(lv)):
-            rows = codes == k
-            curves.append(_curve(data.time[rows], data.event[rows]))
+        curves = _curves(data.time, data.event, codes, len(lv))
         self._set(curves, lv)
         if data.group is None:
             self.groups_ = {None: self}
         else:
             self.groups_ = {}
-            for label, c in zip(lv, curves):
+            for label, c, sl in zip(lv, curves, self._slices):
                 sub = KaplanMeier(self.conf_type, self.conf_level)
-                sub._set([c], [label])
+                sub._set([c], [label], limits=(self.lower_[sl], self.upper_[sl]))
                 sub.levels_ = [label]
                 sub.n_ = c.n
                 sub.data_ = None
@@ -285,7 +311,8 @@ class KaplanMeier:
                 self.groups_[label] = sub
         return self
 
-    def _set(self, curves: list[_Curve], labels: list) -> None:
+    def _set(self, curves: list[_Curve], labels: list,
+             limits: tuple[np.ndarray, np.ndarray] | None = None) -> None:
         cat = lambda name: np.concatenate([getattr(c, name) for c in curves])  # noqa: E731
         self._curves = curves
         self.time_ = cat("time")
@@ -299,7 +326,7 @@ class KaplanMeier:
         self.strata_ = np.concatenate(
             [np.full(c.time.size, lab, dtype=object) for c, lab in zip(curves, labels)]
         )
-        self.lower_, self.upper_ = confint(
+        self.lower_, self.upper_ = limits if limits is not None else confint(
             self.survival_, self.std_err_cumhaz_, self.conf_type, self.conf_level
         )
         # per-curve slices into the stacked arrays

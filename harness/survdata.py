@@ -160,6 +160,17 @@ class SurvData:
         """Integer code per row (index into :meth:`levels`) and the levels."""
         if self.group is None:
             return np.zeros(self.n, dtype=np.intp), [None]
+        g = self.group
+        if g.dtype.kind in "iub" and g.size:
+            # small-range integer labels (the usual 0/1, 1/2 coding): codes in O(n), no sort
+            a = g.astype(np.int64)
+            lo = int(a.min())
+            span = int(a.max()) - lo
+            if span < 1_000_000:
+                present = np.bincount(a - lo, minlength=span + 1) > 0
+                lut = np.cumsum(present) - 1
+                uniq = np.flatnonzero(present) + lo
+                return lut[a - lo].astype(np.intp), uniq.astype(g.dtype).tolist()
         try:
             uniq, codes = np.unique(self.group, return_inverse=True)
             return codes.astype(np.intp, copy=False).reshape(-1), uniq.tolist()

@@ -81,3 +81,13 @@ def test_levels_and_codes():
     assert_array_equal(codes, [1, 0, 1]) and lv == ["a", "b"]
     codes, lv = SurvData.from_arrays([1], [1]).group_codes()
     assert_array_equal(codes, [0]) and lv == [None]
+
+
+def test_group_codes_integer_fast_path_matches_sorted_levels():
+    # the O(n) path for small-range integers must give R's factor order, as np.unique does
+    g = np.array([5, -2, 5, 0, -2, 7])
+    codes, levels = SurvData.from_arrays(np.arange(6.0) + 1, np.ones(6), g).group_codes()
+    ref_levels, ref_codes = np.unique(g, return_inverse=True)
+    assert levels == ref_levels.tolist() and codes.tolist() == ref_codes.tolist()
+    codes, levels = SurvData.from_arrays([1, 2], [1, 0], np.array([True, False])).group_codes()
+    assert levels == [False, True] and codes.tolist() == [1, 0]
