@@ -159,16 +159,7 @@ class _Curve:
 
 def _curve(time: np.ndarray, event: np.ndarray) -> _Curve:
     """One KM curve at every distinct time (events and censorings), as ``survfit``."""
-    ut, inv, counts = np.unique(time, return_inverse=True, return_counts=True)
-    d = np.bincount(inv, weights=event.astype(float), minlength=ut.size)
-    n_total = counts.astype(float)
-    # number at risk just before each distinct time: all rows with time >= t
-    at_risk = time.size - np.concatenate(([0.0], np.cumsum(n_total)[:-1]))
-    with np.errstate(divide="ignore", invalid="ignore"):
-        surv = np.cumprod((at_risk - d) / at_risk)
-        term = np.where(d > 0, d / (at_risk * (at_risk - d)), 0.0)
-    se = np.sqrt(np.cumsum(term))
-    return _Curve(ut, at_risk, d, n_total - d, surv, se, int(time.size))
+    return _curve_sorted(*_sorted(time, event))
 
 
 def _curves(time: np.ndarray, event: np.ndarray, codes: np.ndarray, k: int) -> list[_Curve]:
@@ -187,7 +178,8 @@ def _sorted(time: np.ndarray, event: np.ndarray) -> tuple[np.ndarray, np.ndarray
 def _curve_sorted(time: np.ndarray, event: np.ndarray) -> _Curve:
     """:func:`_curve` for times already sorted ascending (no second sort)."""
     if time.size == 0:
-        return _curve(time, event)
+        empty = np.empty(0)
+        return _Curve(empty, empty, empty, empty, empty, empty, 0)
     start = np.flatnonzero(np.r_[True, time[1:] != time[:-1]])
     ut = time[start]
     counts = np.diff(np.r_[start, time.size]).astype(float)
