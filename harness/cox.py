@@ -39,8 +39,9 @@ about 1e-7, not 1e-12; its ``penalizer`` defaults to 0 (unpenalised, as here).
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import Any, Sequence
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -277,7 +278,8 @@ def _as_matrix(x: Any, n: int, names: Sequence[str] | None) -> tuple[np.ndarray,
     if arr.ndim != 2:
         raise ValueError(f"covariates must be a vector or a matrix, got shape {arr.shape}")
     if arr.shape[0] != n:
-        raise ValueError(f"length mismatch: time has {n} values, covariates have {arr.shape[0]} rows")
+        raise ValueError(
+            f"length mismatch: time has {n} values, covariates have {arr.shape[0]} rows")
     if arr.shape[1] == 0:
         raise ValueError("no covariates")
     if not np.isfinite(arr).all():
@@ -400,7 +402,7 @@ def coxph(
     ll, u, info = ll0, u0, i0
     converged = False
     it = 0
-    for it in range(1, max_iter + 1):
+    for it in range(1, max_iter + 1):  # noqa: B007 (it is reported as iterations)
         try:
             step = np.linalg.solve(info, u)
         except np.linalg.LinAlgError:
@@ -430,7 +432,8 @@ def coxph(
     infinite = np.zeros(p, bool)
     with np.errstate(invalid="ignore"):
         spread = np.abs(u @ var)
-        # R (coxph.fit): |U var| > eps and > toler.inf |coef|, defaults eps = 1e-9, toler.inf = sqrt(eps)
+        # R (coxph.fit): |U var| > eps and > toler.inf |coef|,
+        # defaults eps = 1e-9, toler.inf = sqrt(eps)
         infinite = (spread > 1e-9) & (spread > np.sqrt(1e-9) * np.abs(beta))
         infinite |= ~np.isfinite(beta)
         if not converged:

@@ -26,8 +26,9 @@ one-step estimate from 0 is the MH log hazard ratio (with ties Breslow's informa
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any, Sequence
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -80,7 +81,7 @@ class HazardRatio:
     variance: float
 
     @property
-    def reciprocal(self) -> "HazardRatio":
+    def reciprocal(self) -> HazardRatio:
         """The same ratio with the groups swapped (reference / numerator)."""
         return HazardRatio(
             self.method, self.reference, self.numerator, 1.0 / self.hr, 1.0 / self.upper,
@@ -162,7 +163,8 @@ def hazard_ratio(
         i = 1
     else:
         if numerator not in res.levels:
-            raise ValueError(f"numerator {numerator!r} is not a group; groups are {list(res.levels)!r}")
+            raise ValueError(
+                f"numerator {numerator!r} is not a group; groups are {list(res.levels)!r}")
         i = res.levels.index(numerator)
     j = 1 - i
     o = (float(res.observed[i]), float(res.observed[j]))
@@ -170,7 +172,8 @@ def hazard_ratio(
     v = float(res.variance[i, i])
     if method == "mantel-haenszel":
         if not v > 0:
-            raise ValueError("the log-rank variance V is 0: the Mantel-Haenszel hazard ratio is undefined")
+            raise ValueError(
+                "the log-rank variance V is 0: the Mantel-Haenszel hazard ratio is undefined")
         log_hr = (o[0] - e[0]) / v
         se = 1.0 / np.sqrt(v)
     else:

@@ -15,8 +15,9 @@ NA. Both are pinned in ``tests/test_km.py``.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
-from typing import Any, Sequence
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -249,7 +250,7 @@ class KaplanMeier:
         *,
         coding: str = "01",
         levels: Sequence[Any] | None = None,
-    ) -> "KaplanMeier":
+    ) -> KaplanMeier:
         """Fit the curve(s).
 
         Parameters

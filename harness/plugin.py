@@ -17,7 +17,7 @@ from tabulate import tabulate
 
 from harness import consistency, registry
 from harness.audit import audit_case
-from harness.cases import Case, Paper, is_case_file, load_case_file, load_paper, PACK_FILE
+from harness.cases import PACK_FILE, Case, Paper, is_case_file, load_case_file, load_paper
 from harness.checks import Context, uses_r
 from harness.errors import CaseFileError
 from harness.printed import fmt
@@ -55,7 +55,8 @@ def pytest_report_header(config: pytest.Config) -> str:
     from harness import rbridge
 
     status = rbridge.probe()
-    return f"harness: R {'available: ' + str(status.r_version) if status.ok else 'unavailable: ' + status.reason}"
+    state = f"available: {status.r_version}" if status.ok else f"unavailable: {status.reason}"
+    return f"harness: R {state}"
 
 
 def pytest_collect_file(file_path: Path, parent: pytest.Collector):

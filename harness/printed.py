@@ -71,7 +71,7 @@ class Number:
         """
         return self.lo - slack <= x <= self.hi + slack
 
-    def with_digit(self, position: int, digit: str) -> "Number":
+    def with_digit(self, position: int, digit: str) -> Number:
         """The number with one printed digit replaced (for transcription-slip searches)."""
         chars = list(self.text)
         chars[position] = digit
@@ -172,7 +172,7 @@ class NotSignificant:
     text: str
 
 
-def parse_p_value(text: str) -> "Number | NotSignificant":
+def parse_p_value(text: str) -> Number | NotSignificant:
     """Parse a p as printed in a table or quoted in text: ``0.015``, ``p = 0.015``,
     ``p < 0.001``, ``P<.05``, or ``ns`` / ``p = n.s.`` (a call without a value).
 

@@ -74,8 +74,8 @@ Exact float equality at 1 - p: "prism", "spss" and "sas" use R's tolerance
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any, Sequence
 
 import numpy as np
 import pandas as pd

@@ -109,7 +109,6 @@ def _env():
     """Private R environment holding the harness's R functions (sourced once)."""
     require()
     import rpy2.robjects as ro
-
     from rpy2.rinterface_lib import callbacks
 
     # R's console output on stderr (error and warning text) is kept, not printed: errors reach

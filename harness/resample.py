@@ -1115,7 +1115,8 @@ class BootstrapResult:
     @property
     def bias(self) -> np.ndarray:
         """``mean(t) - t0`` over finite replicates (boot's printed bias, with NA removed)."""
-        return np.array([np.nanmean(np.where(np.isfinite(c), c, np.nan)) for c in self.t.T]) - self.t0
+        means = [np.nanmean(np.where(np.isfinite(c), c, np.nan)) for c in self.t.T]
+        return np.array(means) - self.t0
 
     @property
     def std_error(self) -> np.ndarray:

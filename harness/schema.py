@@ -106,7 +106,8 @@ def _explain(err: jsonschema.ValidationError) -> str:
     if v == "additionalProperties":
         return f"{err.message} (allowed: {', '.join(sorted(err.schema.get('properties', {})))})"
     if v == "enum":
-        return f"{err.instance!r} is not allowed; expected one of: {', '.join(map(str, err.validator_value))}"
+        allowed = ", ".join(map(str, err.validator_value))
+        return f"{err.instance!r} is not allowed; expected one of: {allowed}"
     if v == "type":
         return f"expected {err.validator_value}, got {type(err.instance).__name__} {err.instance!r}"
     return err.message
@@ -118,7 +119,8 @@ def validate(data: dict[str, Any], schema: dict[str, Any], file: str, prefix: st
     Errors are reported deepest-first (the most specific explanation), in a stable order.
     """
     validator = jsonschema.Draft202012Validator(schema)
-    errors = sorted(validator.iter_errors(data), key=lambda e: (list(map(str, e.absolute_path)), e.message))
+    errors = sorted(validator.iter_errors(data),
+                    key=lambda e: (list(map(str, e.absolute_path)), e.message))
     if not errors:
         return
     err = jsonschema.exceptions.best_match(errors)

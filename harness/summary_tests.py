@@ -22,7 +22,8 @@ _MAX_TABLES = 2_000_000
 def _as_counts(counts) -> np.ndarray:
     x = np.asarray(counts, dtype=float)
     if x.ndim != 2 or x.shape[0] < 2 or x.shape[1] < 2:
-        raise ValueError(f"counts must be a table with at least 2 rows and 2 columns, got shape {x.shape}")
+        raise ValueError(
+            f"counts must be a table with at least 2 rows and 2 columns, got shape {x.shape}")
     if np.isnan(x).any() or (x < 0).any() or (x != np.round(x)).any():
         raise ValueError("counts must be non-negative whole numbers")
     if (x.sum(axis=0) == 0).any() or (x.sum(axis=1) == 0).any():

@@ -6,8 +6,9 @@ positions; nothing is ever dropped silently.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any, Sequence
+from typing import Any
 
 import numpy as np
 
@@ -103,7 +104,7 @@ class SurvData:
         *,
         coding: str = "01",
         levels: Sequence[Any] | None = None,
-    ) -> "SurvData":
+    ) -> SurvData:
         """Validate and build.
 
         Raises

@@ -6,7 +6,6 @@ Each R cross-check keeps the exact R code beside the number it checks.
 
 from __future__ import annotations
 
-
 import numpy as np
 import pytest
 from numpy.testing import assert_allclose, assert_array_equal

@@ -10,12 +10,13 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-from hypothesis import HealthCheck, assume, event, given, settings
+from hypothesis import HealthCheck, event, given, settings
 from numpy.testing import assert_allclose
 
 from harness import cox as C
 from harness import logrank as L
 from tests.strategies import surv_datasets
+
 
 def _text(v):
     """An R character vector comes back as a list of str."""

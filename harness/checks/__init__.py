@@ -6,8 +6,8 @@ must agree before the printed number is judged.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Callable
 
 from harness.cases import Case, Paper
 from harness.records import CaseResult

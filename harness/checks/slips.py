@@ -8,7 +8,7 @@ one of the row's printed numbers would make it consistent, and says so in its me
 from __future__ import annotations
 
 import re
-from typing import Callable, Iterable
+from collections.abc import Callable, Iterable
 
 
 def variants(text: str) -> list[str]:

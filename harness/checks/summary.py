@@ -9,8 +9,15 @@ import numpy as np
 from harness import printed
 from harness.cases import Case
 from harness.checks import Context
-from harness.checks.common import (box_points, candidate, candidate_details, grid, r_call,
-                                   r_disagreement, record)
+from harness.checks.common import (
+    box_points,
+    candidate,
+    candidate_details,
+    grid,
+    r_call,
+    r_disagreement,
+    record,
+)
 from harness.consistency import Candidate, overlaps
 from harness.printed import fmt
 
