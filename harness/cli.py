@@ -43,7 +43,9 @@ def build_parser() -> argparse.ArgumentParser:
     audit = sub.add_parser("audit", help="judge every printed number of one or more case packs")
     audit.add_argument("packs", nargs="*", metavar="PACK",
                        help="case pack folder(s); default: the bundled seed pack")
-    audit.add_argument("--format", choices=["table", "markdown", "json"], default="table")
+    audit.add_argument("--format", choices=["table", "markdown", "json", "html"], default="table",
+                       help="html: one self-contained page with the audit table, a KM plot "
+                            "per pseudo-IPD comparison and the variant spread")
     audit.add_argument("--no-r", action="store_true",
                        help="run the Python recomputations only (the output says so)")
     audit.add_argument("--fail-on", type=_verdict_list, default=[], metavar="VERDICTS",
@@ -66,6 +68,16 @@ def build_parser() -> argparse.ArgumentParser:
     cc.add_argument("--no-r", action="store_true")
     cc.add_argument("--no-lifelines", action="store_true")
 
+    rec = sub.add_parser("reconstruct",
+                         help="rebuild the pack's pseudo-IPD sets (cases/<pack>/ipd/*.csv)")
+    rec.add_argument("pack", nargs="?", metavar="PACK",
+                     help="case pack folder with ipd/comparisons.toml; default: the seed pack")
+    rec.add_argument("--out", type=Path, metavar="DIR",
+                     help="write the CSVs here instead of the pack's ipd/ folder")
+    rec.add_argument("--only", action="append", metavar="ID",
+                     help="rebuild only this comparison (repeatable; its file's partner too)")
+    rec.add_argument("--jobs", type=int, default=2, help="worker processes (default 2)")
+
     bench = sub.add_parser("bench", help="time our routines against R and lifelines baselines")
     bench.add_argument("--quick", action="store_true", help="smaller sizes (finishes within 45 s)")
     bench.add_argument("--format", choices=["table", "json"], default="table")
@@ -80,7 +92,7 @@ def cmd_audit(args: argparse.Namespace) -> int:
     from harness.cases import load_pack
 
     packs = [load_pack(p) for p in (args.packs or [default_pack()])]
-    records, chunks = [], []
+    records, chunks, comparisons, html_notes = [], [], [], []
     for pack in packs:
         recs = audit_pack(pack, use_r=not args.no_r)
         records += recs
@@ -93,11 +105,23 @@ def cmd_audit(args: argparse.Namespace) -> int:
             notes.append(f"Python and R ({rbridge.probe().r_version}) agree on every "
                          "recomputation unless a row says 'error'.")
         title = f"{pack.paper.id}: {pack.paper.citation}"
+        if args.format == "html":
+            from harness import ipd
+
+            if ipd.has_ipd(pack):
+                comparisons += ipd.evaluate_pack(pack, use_r=not args.no_r)
+            html_notes += [title] + notes
         if args.format == "table":
             chunks.append(report.render_table(recs, title, notes))
         elif args.format == "markdown":
             chunks.append(report.render_markdown(recs, title, notes))
-    text = report.render_json(records) if args.format == "json" else "\n\n".join(chunks)
+    if args.format == "json":
+        text = report.render_json(records)
+    elif args.format == "html":
+        text = report.render_html(records, comparisons, "harness audit: "
+                                  + ", ".join(p.paper.id for p in packs), html_notes)
+    else:
+        text = "\n\n".join(chunks)
     if args.out:
         args.out.write_text(text + "\n", encoding="utf-8")
     else:
@@ -143,10 +167,27 @@ def cmd_crosscheck(args: argparse.Namespace) -> int:
     return 0 if all(r.agree is not False for r in records) else 1
 
 
-def cmd_bench(args: argparse.Namespace) -> int:
-    from harness import bench
+def cmd_reconstruct(args: argparse.Namespace) -> int:
+    import time
 
+    from harness.cases import load_pack
+    from harness.reconstruct import reconstruct_pack
+
+    pack = load_pack(args.pack or default_pack())
+    t0 = time.perf_counter()
+    sums = reconstruct_pack(pack, args.out, only=args.only, jobs=max(1, args.jobs))
+    for s in sums:
+        conf = "; ".join(" | ".join(c) for c in s["conflicts"])
+        print(f"{s['id']}: {s['verdict']}" + (f" [{conf}]" if conf else "")
+              + ("" if s["written"] else " (no set written)") + f" ({s['seconds']:.1f} s)")
+    out = args.out or pack.path / "ipd"
+    print(f"{len(sums)} comparisons written to {out} in {time.perf_counter() - t0:.1f} s")
+    return 0
+
+
+def cmd_bench(args: argparse.Namespace) -> int:
     import harness.benchmarks  # noqa: F401  (registers the benchmarks)
+    from harness import bench
 
     unknown = sorted(set(args.only or ()) - set(bench.BENCHMARKS))
     if unknown:
@@ -168,6 +209,8 @@ def main(argv: list[str] | None = None) -> int:
             return cmd_crosscheck(args)
         if args.command == "bench":
             return cmd_bench(args)
+        if args.command == "reconstruct":
+            return cmd_reconstruct(args)
     except CaseFileError as exc:
         print(f"harness: case file error: {exc}", file=sys.stderr)
         return 2

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 from collections import Counter
-from typing import Iterable
+from collections.abc import Iterable
 
 from tabulate import tabulate
 
@@ -57,3 +57,15 @@ def render_json(records: list[CaseResult]) -> str:
     """A JSON list of records, one per case."""
     return json.dumps([r.to_json() for r in records], indent=2, allow_nan=False,
                       default=str)
+
+
+def render_html(records: list[CaseResult], comparisons: list = (), title: str = "",
+                notes: list[str] = ()) -> str:
+    """One self-contained HTML page: audit table, pseudo-IPD KM plots, variant spread.
+
+    ``comparisons`` are precomputed :class:`harness.ipd.ComparisonResult` objects; nothing is
+    recomputed here (see :mod:`harness.htmlreport`).
+    """
+    from harness.htmlreport import render_html as _render
+
+    return _render(records, list(comparisons), title, list(notes))

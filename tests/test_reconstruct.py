@@ -1,0 +1,127 @@
+"""Pseudo-IPD reconstruction: the exact (O-E, V) screen, determinism of `harness reconstruct`,
+and the data-set invariants (follow-up window, group sizes, PFS <= OS)."""
+
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from harness import ipd, reconstruct
+from harness.cases import load_pack
+from harness.cli import main
+
+PACK = Path(__file__).resolve().parent.parent / "cases" / "stork2022"
+#: regenerated in the byte-identity test: the fast ones (the whole pack takes minutes on
+#: 2 cores, see the report), one of each kind: one group with rates, three groups, a
+#: searched group size, a garbled CI read as printed-slip, a proven conflict with a PFS pair
+FAST = ["cohort", "fig2_three_groups", "t1_age", "t1_gender"]
+
+
+@pytest.fixture(scope="module")
+def pack():
+    return load_pack(PACK)
+
+
+@pytest.fixture(scope="module")
+def specs(pack):
+    return {s.id: s for s in reconstruct.load_specs(pack)}
+
+
+def test_every_comparison_is_listed(specs):
+    # 9 rows of Table 1, 6 factors x (PFS, OS) of Table 3, Fig. 2, the whole cohort
+    assert len(specs) == 23
+    assert sum(s.id.startswith("t1_") for s in specs.values()) == 9
+    assert sum(s.id.startswith("t3_") for s in specs.values()) == 12
+
+
+def test_targets_come_from_cases(specs, pack):
+    # numbers are read from the case pack, not copied: Table 1 age HR 0.41 (0.182-0.926)
+    s = specs["t1_age"]
+    assert s.target("hr").text == "0.41" and s.target("hr").case == "table1::age::hr"
+    assert (s.target("ci_lower").text, s.target("ci_upper").text) == ("0.182", "0.926")
+    # the complementary group's searched size range: 64 - [12, 40]
+    assert s.groups[1].n_range == (24, 52)
+    # grade: G2G3 = 16 + 33 from Table 2
+    assert [g.n for g in specs["t1_grade"].groups] == [6, 49]
+
+
+def test_exact_screen_by_hand(specs):
+    # HR 0.41 with CI 0.182-0.926 and p 0.032: ln-midpoint 0.4105, V = (1.96/0.8134)^2 = 5.81,
+    # chi2 = ln(0.4105)^2 * 5.81 = 4.59 -> p 0.032: no conflict
+    assert reconstruct.exact_conflicts(specs["t1_age"]) == []
+    # Table 3 PFS age: HR 1.187 is not the log midpoint 1.205 of 0.601-2.418, and the CI
+    # implies p ~ 0.60, not 0.251
+    conf = reconstruct.exact_conflicts(specs["t3_age_pfs"])
+    assert ("hr", "ci_lower", "ci_upper") in conf
+    assert ("ci_lower", "ci_upper", "p") in conf
+    # the gender CI as printed (0.304-0.1344) is not an interval at all
+    assert ("ci_lower", "ci_upper") in reconstruct.exact_conflicts(
+        reconstruct._as_printed(specs["t1_gender"]))
+
+
+def test_matching_pfs_to_os():
+    # PFS 5 (event) and 8 (censored) vs OS 8 (censored) and 9 (event): the censored PFS needs
+    # the censored OS record; the PFS event takes the other
+    m = reconstruct.match(np.array([5, 8]), np.array([True, False]),
+                          np.array([8, 9]), np.array([False, True]))
+    assert m.tolist() == [1, 0]
+    # a censored PFS with only event OS records left cannot be paired
+    m = reconstruct.match(np.array([5]), np.array([False]), np.array([9]), np.array([True]))
+    assert m.tolist() == [-1]
+
+
+def test_regenerates_byte_identically(pack, tmp_path):
+    """`harness reconstruct` rewrites the committed CSVs byte for byte (fast subset)."""
+    sums = reconstruct.reconstruct_pack(pack, tmp_path, only=FAST, jobs=1)
+    assert {s["id"] for s in sums} == set(FAST)
+    files = {s.file for s in reconstruct.load_specs(pack) if s.id in FAST}
+    for f in files:
+        assert (tmp_path / f).read_bytes() == (PACK / "ipd" / f).read_bytes(), f
+
+
+def test_cli_reconstruct(tmp_path, capsys):
+    assert main(["reconstruct", str(PACK), "--out", str(tmp_path), "--only", "cohort",
+                 "--jobs", "1"]) == 0
+    assert "cohort: consistent" in capsys.readouterr().out
+    assert (tmp_path / "cohort.csv").read_bytes() == (PACK / "ipd" / "cohort.csv").read_bytes()
+    assert main(["reconstruct", str(PACK), "--out", str(tmp_path), "--only", "nope"]) == 2
+
+
+def test_every_comparison_has_a_set_or_a_conflict(specs):
+    for s in specs.values():
+        path = PACK / "ipd" / s.file
+        assert path.is_file(), s.file
+        meta = ipd.parse_header([x for x in path.read_text("utf-8").splitlines()
+                                 if x.startswith("#")])[s.id]
+        assert meta["verdict"] in ("consistent", "inconsistent", "unresolved"), s.id
+        if meta["verdict"] == "inconsistent":
+            assert meta["conflict_kind"] == "exact", s.id  # proven by the (O-E, V) screen
+        if meta["verdict"] != "consistent" and meta["finding"].startswith("not searched"):
+            continue
+        if meta["verdict"] != "consistent":
+            assert meta["conflicts"], f"{s.id}: an inconsistent verdict names its numbers"
+            assert meta["finding"]
+        else:
+            assert ipd.read_csv(path, s.id, s.columns) is not None, s.id
+
+
+def test_sets_respect_window_sizes_and_pfs_before_os(specs):
+    for s in specs.values():
+        data = ipd.read_csv(PACK / "ipd" / s.file, s.id, s.columns)
+        if data is None:
+            continue
+        assert (data.time > 0).all() and (data.time <= s.max_months).all(), s.id
+        assert set(np.unique(data.event)) <= {0, 1}
+        for g in s.groups:
+            n = int(np.sum(data.group == g.label))
+            if g.n is not None:
+                assert n == g.n, (s.id, g.label)
+            else:
+                assert g.n_range[0] <= n <= g.n_range[1], (s.id, g.label)
+        if s.pair_of:
+            os_spec = specs[s.pair_of]
+            os_ = ipd.read_csv(PACK / "ipd" / s.file, os_spec.id, os_spec.columns)
+            assert (data.id == os_.id).all() and (data.group == os_.group).all()
+            assert (data.time <= os_.time).all(), s.id
+            cens = data.event == 0
+            assert (os_.event[cens] == 0).all(), f"{s.id}: PFS-censored but OS event"
