@@ -31,12 +31,21 @@ import numpy as np
 from harness.consistency import agree, rel_diff
 
 #: statistics reported as the variant spread (never printed for these comparisons)
-VARIANT_KEYS = ("hr", "hr_logrank", "hr_cox", "p", "p_gbw", "p_peto")
+VARIANT_KEYS = ("hr", "hr_logrank", "hr_cox", "hr_boot_lower", "hr_boot_upper",
+                "p", "p_gbw", "p_peto", "p_perm")
 VARIANT_LABELS = {
     "hr": "HR Mantel-Haenszel (Prism)", "hr_logrank": "HR logrank (O/E ratio)",
     "hr_cox": "HR Cox (efron)", "p": "p log-rank", "p_gbw": "p Gehan-Breslow-Wilcoxon",
     "p_peto": "p Peto-Peto (rho = 1)",
+    "p_perm": "p log-rank, permutation (exact or 10^4 seeded resamples)",
+    "hr_boot_lower": "HR Mantel-Haenszel, bootstrap 95% lower (BCa, 2000 seeded resamples)",
+    "hr_boot_upper": "HR Mantel-Haenszel, bootstrap 95% upper (BCa, 2000 seeded resamples)",
 }
+#: resampling statistics: Python only (the engine is checked against coin and boot in its
+#: own tests); R is not asked for them here
+RESAMPLED_KEYS = ("p_perm", "hr_boot_lower", "hr_boot_upper")
+#: seed of the resampling on pseudo-IPD (any fixed integer: results are reproducible)
+RESAMPLING_SEED = 20220512
 _HELD_MAP = {"gbw_p": "p_gbw"}
 
 
@@ -122,6 +131,8 @@ class Recomputed:
             return []
         out = []
         for k, v in self.python.items():
+            if k in RESAMPLED_KEYS:
+                continue
             rv = self.r.get(k)
             if rv is None:
                 out.append(f"{k}: R returned nothing")
@@ -172,6 +183,7 @@ def recompute(data: IPDSet, spec, numerator: str | None, use_r: bool = True) -> 
         out["p"] = float(survdiff(t, e, g).p_value)
         out["p_peto"] = float(survdiff(t, e, g, rho=1).p_value)
         out["p_gbw"] = float(gehan_breslow_wilcoxon(t, e, g).p_value)
+        out["p_perm"] = _permutation_p(t, e, g)
     if multi and len(labels) == 2 and numerator is not None:
         mh = hazard_ratio(t, e, g, numerator=numerator, method="mantel-haenszel")
         lr = hazard_ratio(t, e, g, numerator=numerator, method="logrank")
@@ -182,6 +194,7 @@ def recompute(data: IPDSet, spec, numerator: str | None, use_r: bool = True) -> 
         cox = coxph(t, e, x, ties="efron")
         out["hr_cox"] = float(cox.hr[0])
         out["cox_p"] = float(cox.p[0])
+        out.update(_bootstrap_hr(t, e, g, numerator))
     res = Recomputed(out)
     if use_r:
         from harness import rbridge
@@ -191,6 +204,30 @@ def recompute(data: IPDSet, spec, numerator: str | None, use_r: bool = True) -> 
                          np.asarray(times, float))
         res.r = {str(k): float(v) for k, v in _flatten(r).items()}
     return res
+
+
+def _permutation_p(t: np.ndarray, e: np.ndarray, g: np.ndarray) -> float:
+    """Log-rank permutation p (exact when the arrangements are few, else 10^4 resamples)."""
+    from harness.resample import permutation_test
+
+    return float(permutation_test(t, e, g, test="logrank", B=10_000, seed=RESAMPLING_SEED,
+                                  progress=False).p_value)
+
+
+def _bootstrap_hr(t: np.ndarray, e: np.ndarray, g: np.ndarray,
+                  numerator: str) -> dict[str, float]:
+    """BCa bootstrap interval of the Mantel-Haenszel HR (numerator / other group).
+
+    The bootstrap's HR is the second level over the first, so the levels are ordered to put
+    ``numerator`` second; a bound that cannot be computed is reported as NaN.
+    """
+    from harness.resample import bootstrap
+
+    other = next(x for x in sorted(set(g.tolist())) if x != numerator)
+    boot = bootstrap(t, e, g, statistic="mh_hr", B=2000, seed=RESAMPLING_SEED,
+                     levels=[other, numerator], types=("bca",), progress=False)
+    row = boot.intervals.iloc[0]
+    return {"hr_boot_lower": float(row["lower"]), "hr_boot_upper": float(row["upper"])}
 
 
 def _flatten(r: Any) -> dict[str, float]:
