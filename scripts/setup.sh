@@ -12,11 +12,12 @@ PYTHON="${PYTHON:-python3}"
 
 say() { echo "setup: $*" >&2; }
 
+can_root() {
+  [ "$(id -u)" = 0 ] || { command -v sudo >/dev/null 2>&1 && sudo -n true 2>/dev/null; }
+}
+
 as_root() {
-  if [ "$(id -u)" = 0 ]; then "$@"
-  elif command -v sudo >/dev/null 2>&1 && sudo -n true 2>/dev/null; then sudo "$@"
-  else return 1
-  fi
+  if [ "$(id -u)" = 0 ]; then "$@"; else sudo "$@"; fi
 }
 
 apt_install() {
@@ -36,19 +37,21 @@ have_python() {
 }
 
 if ! have_python; then
-  say "installing Python 3.11+ with venv and a C compiler from Debian ($PY_DEBS)"
-  apt_install "$PY_DEBS" || {
+  can_root || {
     say "Python 3.11+ with venv and gcc is missing and this user cannot install it: run 'sudo apt-get install $PY_DEBS', then run this again."
     exit 1
   }
+  say "installing Python 3.11+ with venv and a C compiler from Debian ($PY_DEBS)"
+  apt_install "$PY_DEBS" || { say "apt-get could not install $PY_DEBS"; exit 1; }
 fi
 
 if ! have_r; then
-  say "installing R from Debian ($R_DEBS)"
-  apt_install "$R_DEBS" || {
+  can_root || {
     say "R with the packages survival, coin and boot is missing and this user cannot install it: run 'sudo apt-get install $R_DEBS', then run this again."
     exit 1
   }
+  say "installing R from Debian ($R_DEBS)"
+  apt_install "$R_DEBS" || { say "apt-get could not install $R_DEBS"; exit 1; }
   have_r || { say "R was installed but survival, coin or boot still does not load"; exit 1; }
 fi
 
