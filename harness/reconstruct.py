@@ -17,12 +17,20 @@ How
 2. **Constructive start**: per group, exponential event times at deterministic quantiles
    with the printed median's rate, administrative censoring spread over the window.
 3. **Seeded simulated annealing** over event/censoring times on the grid (moves: shift a time,
-   toggle an event, snap a time onto a printed median, move a subject between groups when the
-   group size is searched over), minimising the summed distance of each statistic from its
-   printed rounding interval. The statistics are computed with the survival core
-   (:func:`harness.logrank.survdiff`, the Kaplan-Meier curve of :mod:`harness.km` and the
-   quantile finder of :mod:`harness.quantiles`, i.e. Prism's median rule); a set is accepted
-   only when :func:`harness.ipd.recompute` (the public core API) confirms every constraint.
+   put a time next to another subject's event time, toggle an event, snap a time onto a
+   printed median, swap the groups of two subjects adjacent in time, move a subject between
+   groups when the group size is searched over), minimising the summed distance of each
+   statistic from its printed rounding interval plus, while any fails, the distance of
+   ``(x, s) = (ln HR, z/sqrt V)`` from a steering point inside the region the exact screen
+   allows (restarts alternate the point of that region nearest to the start and its
+   Chebyshev centre, both within the attainable ``V <= n/4``). The statistics are computed by
+   :func:`fast_values`, a vectorised form of the survival core (log-rank O, E, V as
+   :func:`harness.logrank.survdiff`, the Kaplan-Meier curve of :mod:`harness.km`, Prism's
+   median rule as :mod:`harness.quantiles`). A near miss is closed by local search over
+   single moves and then over *pairs* of moves chosen on a linearisation in ``(x, s)``
+   (:func:`pair_polish`: one subject crossing one event time moves ``ln HR`` by more than
+   the width of the region three printed numbers leave). A set is accepted only when
+   :func:`harness.ipd.recompute` (the public core API) confirms every constraint.
 4. When the screen proves a conflict the verdict is ``inconsistent`` and the minimal
    conflicting printed numbers are named. When only the search fails, a **deletion filter**
    names a minimal set of printed numbers the search could not satisfy together, and the
@@ -40,6 +48,7 @@ Everything is seeded from the pack's seed and a CRC of the comparison id, so
 
 from __future__ import annotations
 
+import bisect
 import itertools
 import math
 import time as _time
@@ -52,14 +61,12 @@ from typing import Any
 import numpy as np
 from scipy import stats
 from scipy.optimize import linprog
+from scipy.special import chdtrc as _chdtrc
 
 from harness import printed
 from harness.cases import Case, Pack
 from harness.errors import CaseFileError
-from harness.km import _curve
-from harness.logrank import _compute
-from harness.quantiles import _findq
-from harness.survdata import SurvData
+from harness.quantiles import TOL as _QTOL
 
 Z = float(stats.norm.ppf(0.975))
 SLACK = 1e-12
@@ -280,8 +287,9 @@ def _lp_feasible(targets: list[Target]) -> bool:
     return _lp(targets) is not None
 
 
-def _lp(targets: list[Target]) -> tuple[float, float] | None:
-    """The Chebyshev centre (x, s) of the region the HR/CI/p targets allow; None if empty."""
+def _lp_rows(targets: list[Target]):
+    """Rows ``A [x, s] <= b`` of the HR/CI targets and the p's ratio bounds ``r_lo, r_hi``
+    (``r_lo s <= |x| <= r_hi s``); None when a target's interval is not positive."""
     A, b = [], []
 
     def between(row, lo, hi):
@@ -298,21 +306,30 @@ def _lp(targets: list[Target]) -> tuple[float, float] | None:
         lo, hi = t.number.lo, t.number.hi
         if t.kind == "hr":
             if hi <= 0:
-                return False
+                return None
             between((1, 0), log(lo), log(hi))
         elif t.kind == "ci_lower":
             if hi <= 0:
-                return False
+                return None
             between((1, -1), log(lo), log(hi))
         elif t.kind == "ci_upper":
             if hi <= 0:
-                return False
+                return None
             between((1, 1), log(lo), log(hi))
         elif t.kind == "p":
             plo, phi = max(lo, 0.0), min(hi, 1.0)
             chi_hi = stats.chi2.isf(plo, 1) if plo > 0 else math.inf
             chi_lo = stats.chi2.isf(phi, 1) if phi < 1 else 0.0
             r_lo, r_hi = math.sqrt(chi_lo) / Z, math.sqrt(chi_hi) / Z
+    return A, b, r_lo, r_hi
+
+
+def _lp(targets: list[Target]) -> tuple[float, float] | None:
+    """The Chebyshev centre (x, s) of the region the HR/CI/p targets allow; None if empty."""
+    rows = _lp_rows(targets)
+    if rows is None:
+        return False
+    A, b, r_lo, r_hi = rows
     best = None
     for sign in (1, -1):
         A2, b2 = [list(r) for r in A], list(b)
@@ -334,6 +351,62 @@ def _lp(targets: list[Target]) -> tuple[float, float] | None:
         if best is None or point[2] > best[2]:
             best = point
     return None if best is None else (best[0], best[1])
+
+
+def _steer_point(targets: list[Target], near: tuple[float, float],
+                 s_range: tuple[float, float], centre: bool = False
+                 ) -> tuple[float, float] | None:
+    """The point (x, s) the search steers towards: inside the region the HR/CI/p targets
+    allow (with half its largest margin), restricted to attainable ``s = z/sqrt V``, and the
+    nearest such point (L1) to ``near`` (the start's (x, s)); None if the region is empty.
+
+    Unlike the Chebyshev centre of :func:`_lp` this stays put when a constraint set leaves a
+    direction free (one CI bound alone is a strip): it only moves the start as far as needed.
+    With ``centre`` it is the Chebyshev centre within the attainable ``s`` (restarts
+    alternate the two).
+    """
+    rows = _lp_rows(targets)
+    if rows is None:
+        return None
+    A, b, r_lo, r_hi = rows
+    best = None
+    for lo_s, hi_s in (s_range, (1e-9, 50.0)):
+        for sign in (1, -1):
+            A2, b2 = [list(r) for r in A], list(b)
+            A2.append([-sign, r_lo]), b2.append(SLACK)
+            if math.isfinite(r_hi):
+                A2.append([sign, -r_hi]), b2.append(SLACK)
+            if not A2:
+                continue
+            Am, bm = np.array(A2, float), np.array(b2, float)
+            norms = np.linalg.norm(Am, axis=1, keepdims=True)
+            box = [(-8.0, 8.0), (lo_s, hi_s)]
+            c = linprog([0, 0, -1], A_ub=np.hstack([Am, norms]), b_ub=bm,
+                        bounds=box + [(0, 1.0)], method="highs")
+            if c.status != 0:
+                continue
+            if centre:  # the Chebyshev centre itself (the most margin to every target)
+                cand = (-float(c.x[2]), float(c.x[0]), float(c.x[1]))
+                if best is None or cand[0] < best[0]:
+                    best = cand
+                continue
+            r = min(float(c.x[2]) / 2, 0.05)
+            # min |x - x0| + |s - s0| over the region shrunk by r
+            x0, s0 = near
+            A3 = np.hstack([Am, np.zeros((len(A2), 2))])
+            b3 = bm - r * norms[:, 0]
+            A3 = np.vstack([A3, [[1, 0, -1, 0], [-1, 0, -1, 0], [0, 1, 0, -1], [0, -1, 0, -1]]])
+            b3 = np.concatenate([b3, [x0, -x0, s0, -s0]])
+            d = linprog([0, 0, 1, 1], A_ub=A3, b_ub=b3, bounds=box + [(0, None), (0, None)],
+                        method="highs")
+            if d.status != 0:
+                continue
+            cand = (float(d.fun), float(d.x[0]), float(d.x[1]))
+            if best is None or cand[0] < best[0]:
+                best = cand
+        if best is not None:
+            break
+    return None if best is None else (best[1], best[2])
 
 
 def exact_conflicts(spec: Spec) -> list[tuple[str, ...]]:
@@ -376,71 +449,132 @@ class Problem:
     n_bounds: list[tuple[int, int]] = field(default_factory=list)
     cache: dict = field(default_factory=dict)
     center: tuple[float, float] | None = None  # (ln HR, z/sqrt V) the search steers towards
+    need_lr: bool = False             # an HR/CI/p target (log-rank O, E, V needed)
+    need_km: bool = False             # a median or rate target (Kaplan-Meier needed)
+    label_index: dict = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        kinds = {t.kind for t in self.targets}
+        self.need_lr = bool(kinds & {"hr", "ci_lower", "ci_upper", "p"})
+        self.need_km = bool(kinds & {"median", "rate"})
+        self.label_index = {lab: j for j, lab in enumerate(self.spec.labels)}
 
 
 def fast_values(state: State, prob: Problem) -> dict[str, float]:
-    """The comparison's statistics from the survival core's building blocks (no validation)."""
-    spec = prob.spec
-    time = state.t * prob.grid
-    out: dict[str, float] = {}
-    need_lr = any(t.kind in ("hr", "ci_lower", "ci_upper", "p") for t in prob.targets)
-    if need_lr and spec.k >= 2:
-        if np.unique(state.g).size < spec.k or not state.e.any():
-            return {}
-        # survdiff's computation on already-valid arrays (skips SurvData validation)
-        r = _compute(SurvData(time, state.e, state.g), state.g, list(range(spec.k)),
-                     "logrank", 0.0, 0.0)
-        out["p"] = float(r.p_value)
-        if spec.k == 2 and prob.numerator is not None:
-            i = prob.numerator
-            v = float(r.variance[i, i])
-            if v > 0:
-                x = (float(r.observed[i]) - float(r.expected[i])) / v
-                half = Z / math.sqrt(v)
-                out["hr"], out["ci_lower"], out["ci_upper"] = (math.exp(x), math.exp(x - half),
-                                                               math.exp(x + half))
-    curves: dict[int, Any] = {}
+    """The comparison's statistics, vectorised for the search (no validation).
 
-    def curve(j: int):
-        if j not in curves:
-            m = state.g == j if j >= 0 else np.ones(state.g.size, bool)
-            if not m.any():
-                curves[j] = None
+    Counts per (group, grid time) come from one ``bincount``; the log-rank O, E and V, the
+    Kaplan-Meier curves at the event times, Prism's median rule (R survival's ``findq``, as
+    :func:`harness.quantiles._findq`) and the rates are then computed on the <= n event times.
+    Every accepted set is confirmed by :func:`harness.ipd.recompute`, so this only has to
+    guide the search; it agrees with the survival core to rounding.
+    """
+    spec = prob.spec
+    k = spec.k
+    out: dict[str, float] = {}
+    ut, inv = np.unique(state.t, return_inverse=True)
+    tm = ut.size
+    flat = state.g * tm + inv
+    cnt = np.bincount(flat, minlength=k * tm).reshape(k, tm)
+    dead = np.bincount(flat, weights=state.e, minlength=k * tm).reshape(k, tm)
+    d_t = dead.sum(axis=0)
+    ev = np.flatnonzero(d_t)
+    if ev.size == 0:
+        return out
+    # at risk at each event time: subjects with time >= it
+    risk_all = np.cumsum(cnt[:, ::-1], axis=1)[:, ::-1]
+    nj = risk_all[:, ev].astype(float)       # (k, m)
+    dj = dead[:, ev]                         # (k, m)
+    n = nj.sum(axis=0)
+    d = d_t[ev]
+    need_lr = prob.need_lr and k >= 2
+    if need_lr:
+        sizes = cnt.sum(axis=1)
+        if np.any(sizes == 0):
+            return {}
+        p = nj / n
+        obs = dj.sum(axis=1)
+        exp = (p * d).sum(axis=1)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            c = np.where(n > 1, d * (n - d) / (n - 1), 0.0)
+        if k == 2:
+            v = float((c * p[0] * p[1]).sum())
+            u = float(obs[1] - exp[1])
+            keep = exp > 0
+            if keep.all() and v > 0:
+                chisq, df = u * u / v, 1
             else:
-                key = (j, state.t[m].tobytes(), state.e[m].tobytes())
-                c = prob.cache.get(key)
-                if c is None:
-                    c = _curve(time[m], state.e[m])
-                    med = float(_findq(np.concatenate(([0.0], c.time)),
-                                       np.concatenate(([0.0], 1 - c.survival)),
-                                       np.array([0.5]))[0])
-                    c = (c, med)
-                    if len(prob.cache) > 20000:
-                        prob.cache.clear()
-                    prob.cache[key] = c
-                curves[j] = c
-        return curves[j]
+                chisq, df = 0.0, int(keep.sum()) - 1
+            out["p"] = float(_chdtrc(df, chisq)) if df > 0 else math.nan
+            if prob.numerator is not None and v > 0:
+                i = prob.numerator
+                x = (float(obs[i]) - float(exp[i])) / v
+                half = Z / math.sqrt(v)
+                out["hr"], out["ci_lower"], out["ci_upper"] = (
+                    math.exp(x), math.exp(x - half), math.exp(x + half))
+                out["_x"], out["_s"] = x, half
+        else:
+            var = np.diag((c * p).sum(axis=1)) - (p * c) @ p.T
+            keep = exp > 0
+            df = int(keep.sum()) - 1
+            if df > 0:
+                uu = (obs - exp)[keep][1:]
+                vv = var[np.ix_(keep, keep)][1:, 1:]
+                try:
+                    chisq = float(uu @ np.linalg.solve(vv, uu))
+                except np.linalg.LinAlgError:
+                    chisq = float(uu @ np.linalg.pinv(vv) @ uu)
+                out["p"] = float(_chdtrc(df, chisq))
+    if not prob.need_km:
+        return out
+    with np.errstate(divide="ignore", invalid="ignore"):
+        fac = np.where(nj > 0, (nj - dj) / nj, 1.0)
+    surv = np.cumprod(fac, axis=1)            # S_j at every event time
+    ev_months = ut[ev] * prob.grid
+    last: dict[int, int] = {}
+
+    def last_time(j: int) -> int:
+        if j not in last:
+            nz = np.flatnonzero(cnt[j]) if j >= 0 else np.flatnonzero(cnt.sum(axis=0))
+            last[j] = int(ut[nz[-1]]) if nz.size else -1
+        return last[j]
 
     for t in prob.targets:
         if t.kind == "median":
-            c = curve(spec.labels.index(t.group))
-            if c is not None:
-                out[t.key] = c[1]
+            j = prob.label_index[t.group]
+            mine = dj[j] > 0
+            y = 1.0 - surv[j][mine]
+            x = ev_months[mine]
+            if y.size == 0 or y[-1] < 0.5:
+                out[t.key] = math.nan
+                continue
+            a = int(np.argmax(y >= 0.5 - _QTOL))
+            hit = np.flatnonzero(y >= 0.5 + _QTOL)
+            if abs(y[-1] - 0.5) < _QTOL:
+                out[t.key] = (x[a] + last_time(j) * prob.grid) / 2
+            elif hit.size:
+                out[t.key] = (x[a] + x[hit[0]]) / 2
+            else:
+                out[t.key] = math.nan
         elif t.kind == "rate":
-            cm = curve(spec.labels.index(t.group) if t.group else -1)
-            if cm is None:
-                continue
-            c = cm[0]
-            if c.time[-1] < t.time:
-                continue
-            idx = np.searchsorted(c.time, t.time, side="right")
-            out[t.key] = 100.0 * (1.0 if idx == 0 else float(c.survival[idx - 1]))
+            if t.group:
+                j = prob.label_index[t.group]
+                if last_time(j) < 0 or last_time(j) * prob.grid < t.time:
+                    continue
+                s_row = surv[j]
+            else:
+                if last_time(-1) * prob.grid < t.time:
+                    continue
+                s_row = np.cumprod((n - d) / n)
+            idx = int(np.searchsorted(ev_months, t.time, side="right"))
+            out[t.key] = 100.0 * (1.0 if idx == 0 else float(s_row[idx - 1]))
     return out
 
 
-def _distance(t: Target, x: float | None) -> float:
+def _distance(t: Target, x: float | None, interval: tuple[float, float] | None = None
+              ) -> float:
     """0 inside the printed rounding interval, else a scaled distance to it."""
-    lo, hi = t.interval
+    lo, hi = interval or t.interval
     if x is None or not math.isfinite(x):
         return 60.0
     if lo - SLACK <= x <= hi + SLACK:
@@ -464,7 +598,46 @@ def _coupling_penalty(state: State, prob: Problem) -> float:
     other = prob.couple_with
     if other is None:
         return 0.0
-    return 3.0 * unmatched(state, other)
+    pools = prob.cache.get("os_pools")
+    if pools is None:
+        pools = {}
+        for j in np.unique(other.g).tolist():
+            m = other.g == j
+            ot, oe = other.t[m], other.e[m]
+            pools[j] = (sorted(ot[~oe].tolist()), sorted(ot[oe].tolist()), int(m.sum()))
+        prob.cache["os_pools"] = pools
+    bad = 0
+    for j, (cens, evs, size) in pools.items():
+        m = state.g == j
+        bad += abs(int(m.sum()) - size) + _unmatched_greedy(
+            state.t[m].tolist(), state.e[m].tolist(), cens, evs)
+    return 3.0 * bad
+
+
+def _unmatched_greedy(pt: list, pe: list, cens: list, evs: list) -> int:
+    """The number of PFS records :func:`match` leaves without an OS record (same greedy:
+    decreasing PFS time, censored first at ties, each taking the smallest eligible OS time,
+    an event OS record before a censored one at equal times), on sorted OS time lists."""
+    cens, evs = list(cens), list(evs)
+    bad = 0
+    for t, e in sorted(zip(pt, pe), key=lambda r: (-r[0], bool(r[1]))):
+        ic = bisect.bisect_left(cens, t)
+        if not e:
+            if ic < len(cens):
+                del cens[ic]
+            else:
+                bad += 1
+            continue
+        ie = bisect.bisect_left(evs, t)
+        ce = cens[ic] if ic < len(cens) else None
+        ee = evs[ie] if ie < len(evs) else None
+        if ee is not None and (ce is None or ee <= ce):
+            del evs[ie]
+        elif ce is not None:
+            del cens[ic]
+        else:
+            bad += 1
+    return bad
 
 
 def unmatched(pfs: State, os_: State) -> int:
@@ -513,7 +686,10 @@ def loss(state: State, prob: Problem) -> float:
     fails, plus the distance of (ln HR, z/sqrt V) from the centre of the region the printed
     HR/CI/p allow, which steers the search into that narrow region."""
     vals = fast_values(state, prob)
-    total = sum(_distance(t, vals.get(t.key)) for t in prob.targets)
+    ivs = prob.cache.get("intervals")
+    if ivs is None:
+        ivs = prob.cache["intervals"] = [t.interval for t in prob.targets]
+    total = sum(_distance(t, vals.get(t.key), iv) for t, iv in zip(prob.targets, ivs))
     total += _coupling_penalty(state, prob)
     if total > 0.0 and prob.center is not None and "hr" in vals:
         x = math.log(vals["hr"])
@@ -577,8 +753,17 @@ def _propose(state: State, prob: Problem, rng: np.random.Generator):
         return undo
     if u < 0.65:
         old = state.t[i]
-        step = int(_STEPS[rng.integers(_STEPS.size)]) * (1 if rng.random() < 0.5 else -1)
-        new = min(max(old + step, 1), prob.tmax)
+        if u < 0.40:
+            # next to another subject's event time (just before, at, just after): changes
+            # one risk set at a time, the finest change of O-E and V
+            evs = np.flatnonzero(state.e)
+            if not evs.size:
+                return None
+            j = int(evs[rng.integers(evs.size)])
+            new = min(max(int(state.t[j]) + int(rng.integers(-1, 2)), 1), prob.tmax)
+        else:
+            step = int(_STEPS[rng.integers(_STEPS.size)]) * (1 if rng.random() < 0.5 else -1)
+            new = min(max(old + step, 1), prob.tmax)
         if new == old:
             return None
         state.t[i] = new
@@ -673,6 +858,12 @@ def polish(prob: Problem, rng: np.random.Generator, state: State, cur: float,
         for i in rng.permutation(state.t.size):
             i = int(i)
             moves = [("t", d) for d in _POLISH_STEPS] + [("e", None)]
+            # just before / after each event time (each risk set the subject can join/leave)
+            cur_t = int(state.t[i])
+            for te in np.unique(state.t[state.e]).tolist():
+                for d in (te - 1 - cur_t, te + 1 - cur_t):
+                    if d != 0 and abs(d) > 30:
+                        moves.append(("t", d))
             if not prob.fixed_groups:
                 moves += [("g", j) for j in range(prob.spec.k) if j != state.g[i]]
             for kind, arg in moves:
@@ -700,6 +891,85 @@ def polish(prob: Problem, rng: np.random.Generator, state: State, cur: float,
                 state.t[i], state.e[i], state.g[i] = old
             if cur == 0.0 or evals >= max_evals:
                 break
+    return state, cur, evals
+
+
+def pair_polish(prob: Problem, state: State, cur: float, top: int = 300,
+                max_singles: int = 1500) -> tuple[State, float, int]:
+    """Two simultaneous single-subject moves, chosen on a linearisation in (x, s).
+
+    One subject crossing one event time moves ``x = ln HR`` by about ``1/(n V)``, far more
+    than the width of the region several printed numbers leave (a few 1e-4), so single-move
+    local search stalls next to it. Every single move that keeps the other targets (medians,
+    rates, PFS <= OS) is evaluated once for its change of (x, s); pairs whose summed change
+    lands in the region (predicted) are then evaluated exactly, best predicted first.
+    """
+    rows = _lp_rows([t for t in prob.targets if t.kind in ("hr", "ci_lower", "ci_upper", "p")])
+    base = fast_values(state, prob)
+    if rows is None or prob.center is None or "_x" not in base:
+        return state, cur, 0
+    A, b, r_lo, r_hi = rows
+    A = np.array(A, float).reshape(-1, 2)
+    b = np.array(b, float)
+    x0, s0 = base["_x"], base["_s"]
+    others = [t for t in prob.targets if t.kind in ("median", "rate")]
+    state = state.copy()
+    evals = 0
+    singles = []  # (subject, new t, new e, dx, ds)
+    ev_times = np.unique(state.t[state.e]).tolist()
+    for i in range(state.t.size):
+        ti, ei = int(state.t[i]), bool(state.e[i])
+        cands = {(min(max(ti + d, 1), prob.tmax), ei) for d in (-5, -3, -2, -1, 1, 2, 3, 5)}
+        cands |= {(min(max(te + d, 1), prob.tmax), ei) for te in ev_times for d in (-1, 1)}
+        cands.add((ti, not ei))
+        cands.discard((ti, ei))
+        for nt, ne in sorted(cands):
+            state.t[i], state.e[i] = nt, ne
+            v = fast_values(state, prob)
+            evals += 1
+            ok = "_x" in v and all(_distance(t, v.get(t.key)) == 0.0 for t in others)
+            if ok and prob.couple_with is not None:
+                ok = _coupling_penalty(state, prob) == 0.0
+            if ok:
+                singles.append((i, nt, ne, v["_x"] - x0, v["_s"] - s0))
+            state.t[i], state.e[i] = ti, ei
+    if len(singles) < 2:
+        return state, cur, evals
+    sg = np.array([(a[3], a[4]) for a in singles])
+    cx, cs = prob.center
+    if len(singles) > max_singles:  # keep the moves towards the centre
+        keep = np.argsort(np.abs(sg[:, 0] - (cx - x0) / 2) + np.abs(sg[:, 1] - (cs - s0) / 2),
+                          kind="stable")[:max_singles]
+        singles = [singles[j] for j in sorted(keep)]
+        sg = sg[np.sort(keep)]
+    px = x0 + sg[:, 0][:, None] + sg[:, 0][None, :]
+    ps = s0 + sg[:, 1][:, None] + sg[:, 1][None, :]
+    viol = np.zeros(px.shape)
+    for (a1, a2), bb in zip(A, b):
+        viol += np.maximum(a1 * px + a2 * ps - bb, 0.0)
+    ratio = np.abs(px) / np.maximum(ps, 1e-12)
+    viol += np.maximum(r_lo - ratio, 0.0) * ps
+    if math.isfinite(r_hi):
+        viol += np.maximum(ratio - r_hi, 0.0) * ps
+    subj = np.array([a[0] for a in singles])
+    viol[subj[:, None] == subj[None, :]] = np.inf
+    viol[np.tril_indices(len(singles))] = np.inf
+    score = viol + 1e-3 * (np.abs(px - cx) + np.abs(ps - cs))
+    flat = np.argsort(score, axis=None, kind="stable")[:top]
+    for f in flat.tolist():
+        ia, ib = divmod(f, len(singles))
+        if not math.isfinite(score.flat[f]):
+            break
+        a, bm = singles[ia], singles[ib]
+        old = [(a[0], state.t[a[0]], state.e[a[0]]), (bm[0], state.t[bm[0]], state.e[bm[0]])]
+        state.t[a[0]], state.e[a[0]] = a[1], a[2]
+        state.t[bm[0]], state.e[bm[0]] = bm[1], bm[2]
+        val = loss(state, prob)
+        evals += 1
+        if val < cur:
+            return state, val, evals
+        for i, t_, e_ in old:
+            state.t[i], state.e[i] = t_, e_
     return state, cur, evals
 
 
@@ -775,9 +1045,13 @@ def search(spec: Spec, keys: list[str] | None = None, *, couple_with: State | No
     best: SearchResult | None = None
     for num in _numerator_order(spec):
         lp = [t for t in targets if t.kind in ("hr", "ci_lower", "ci_upper", "p")]
-        center = _lp(lp) if (spec.k == 2 and lp and num is not None) else None
+        steer = spec.k == 2 and bool(lp) and num is not None
         prob = Problem(spec, targets, num, int(round(spec.max_months / spec.grid)), spec.grid,
-                       fixed_groups, couple_with, bounds, center=center)
+                       fixed_groups, couple_with, bounds)
+        n_all = (int(fixed.t.size) if fixed is not None else
+                 sum(lo for lo, _ in bounds) if all(lo == hi for lo, hi in bounds) else total)
+        # attainable s = z/sqrt(V): V <= events/4 <= n/4, and V >= 0.5
+        s_range = (Z / math.sqrt(n_all / 4.0), Z / math.sqrt(0.5))
         for r in range(restarts):
             rng = _rng(spec, salt, r, 9 if num is None else num)
             if fixed is not None:
@@ -785,17 +1059,28 @@ def search(spec: Spec, keys: list[str] | None = None, *, couple_with: State | No
             else:
                 sizes = _sizes_start(spec, bounds, None if fixed_groups else total)
             start = initial_state(prob, sizes, rng)
+            prob.center = None
+            if steer:
+                v0 = fast_values(start, prob)
+                near = (v0.get("_x", 0.0), v0.get("_s", sum(s_range) / 2))
+                prob.center = _steer_point(lp, near, s_range, centre=r % 2 == 1)
             state, lval, it = anneal(prob, rng, iters, start)
             tried += it
             for _ in range(3):
                 if not 0.0 < lval < 3.0:
                     break
                 # close: local search over single moves, then a short low-temperature anneal
+                before = lval
                 state, lval, it = polish(prob, rng, state, lval)
                 tried += it
+                if 0.0 < lval < 1.0:
+                    state, lval, it = pair_polish(prob, state, lval)
+                    tried += it
                 if lval > 0.0:
                     state, lval, it = anneal(prob, rng, iters // 3, state, t0=0.05, t1=0.02)
                     tried += it
+                if lval >= before:  # stuck: another round would repeat this one
+                    break
             if lval == 0.0 and (not verify or _verify(state, prob)):
                 return SearchResult(True, state, 0.0, r, tried, num)
             if best is None or lval < best.loss:
@@ -875,7 +1160,7 @@ def _relaxed(spec: Spec, all_keys: list[str], conflicts: list[tuple[str, ...]]) 
 
 
 def reconstruct(spec: Spec, couple_with: State | None = None,
-                fixed: State | None = None, iters: int = 5000, restarts: int = 2) -> Outcome:
+                fixed: State | None = None, iters: int = 20000, restarts: int = 3) -> Outcome:
     """Screen, search and (when needed) name the conflicting printed numbers."""
     t0 = _time.perf_counter()
     all_keys = [t.key for t in spec.targets]
@@ -906,10 +1191,13 @@ def reconstruct(spec: Spec, couple_with: State | None = None,
         return _outcome(spec, "consistent", res, all_keys, [], "", msg, t0)
     core = _deletion_filter(spec, all_keys, couple_with, fixed)
     keys = _relaxed(spec, all_keys, [tuple(core)])
-    res2 = search(spec, keys, **kw)
+    # the set written for the constraints left: one restart fewer (the verdict is already
+    # decided; this only picks the data set shown)
+    kw2 = {**kw, "restarts": max(1, restarts - 1)}
+    res2 = search(spec, keys, **kw2)
     if not res2.ok:
         keys = [k for k in all_keys if k not in core]
-        res2 = search(spec, keys, **kw)
+        res2 = search(spec, keys, **kw2)
     msg = ("unresolved: the search found no data set for {" + ", ".join(
         _describe(spec, k) for k in core) + "} (a failed stochastic search is evidence, not "
         "proof, that these cannot hold together"
@@ -1105,9 +1393,15 @@ def reconstruct_pack(pack: Pack, out_dir: Path | None = None, only: list[str] | 
         import multiprocessing as mp
         from concurrent.futures import ProcessPoolExecutor
 
-        # largest units first keeps both workers busy
+        # largest units first (an OS/PFS pair, then by number of targets) keeps both workers
+        # busy; results are put back in file order
+        cost = [-(len(u) * 100 + sum(len(s.targets) for s in u)) for u in todo]
+        order = sorted(range(len(args)), key=lambda i: (cost[i], i))
         with ProcessPoolExecutor(jobs, mp_context=mp.get_context("spawn")) as ex:
-            results = list(ex.map(_unit_job, args))
+            done = list(ex.map(_unit_job, [args[i] for i in order]))
+        results = [None] * len(args)
+        for i, res in zip(order, done):
+            results[i] = res
     else:
         results = [_unit_job(a) for a in args]
     summaries = []

@@ -11,7 +11,7 @@ from harness.cases import load_pack
 from harness.cli import main
 
 PACK = Path(__file__).resolve().parent.parent / "cases" / "stork2022"
-#: regenerated in the byte-identity test: the fast ones (the whole pack takes minutes on
+#: regenerated in the byte-identity test: the fast ones (the whole pack takes about a minute on
 #: 2 cores, see the report), one of each kind: one group with rates, three groups, a
 #: searched group size, a garbled CI read as printed-slip, a proven conflict with a PFS pair
 FAST = ["cohort", "fig2_three_groups", "t1_age", "t1_gender"]
