@@ -444,6 +444,7 @@ class _PermEngine:
         me = self.ecell.size
         # row plan for risk_t: rows from last to first, (row, event-cell index or -1, reset)
         self.rowplan = None
+        self._sel = None  # per-row (remaining, n1 target) for sample_two, built on first use
         if self.n <= 5000:
             ecell_of_start = np.full(self.n, -1)
             ecell_of_start[self.start] = np.arange(me)
@@ -508,33 +509,44 @@ class _PermEngine:
         each stratum: row ``r`` joins the second group with probability ``needed /
         remaining``, which gives every subset of the stratum's size ``n1`` the same
         probability. The numbers at risk and ``O - E`` are accumulated in the same pass.
+
+        The uniforms are single precision (a selection probability is off by at most 2^-24
+        relative); indicators and counts are small integers, exact in float32, and every sum
+        that forms the statistic is accumulated in float64.
         """
-        u = rng.random((self.n, m))
-        me = self.ecell.size
-        n1 = np.empty((me, m))
-        LT = np.empty((self.n, m))
-        acc = np.zeros(m)  # taken so far in the stratum (= n1 - needed)
-        tmp = np.empty(m)
-        rem, target = 0.0, 0.0
+        if self._sel is None:
+            rem = np.empty(self.n, np.float32)
+            tgt = np.empty(self.n, np.float32)
+            left, target = 0.0, 0.0
+            for r, _, reset in self.rowplan:
+                if reset:
+                    left, target = self.size_at_reset[r], self.n1_at_reset[r]
+                rem[r], tgt[r] = left, target
+                left -= 1.0
+            self._sel = (rem[:, None], tgt)
+        rem, tgt = self._sel
+        # u * remaining, overwritten row by row by the 0/1 indicator of the second group
+        LT = rng.random((self.n, m), dtype=np.float32)
+        LT *= rem
+        n1 = np.empty((self.ecell.size, m), np.float32)
+        acc = np.zeros(m, np.float32)  # taken so far in the stratum
         for r, e, reset in self.rowplan:
             if reset:
                 acc[:] = 0.0
-                target = float(self.n1_at_reset[r])
-                rem = float(self.size_at_reset[r])
-            # take row r when u * remaining < needed, i.e. u * remaining + taken < n1
-            np.multiply(u[r], rem, out=tmp)
-            tmp += acc
             row = LT[r]
-            np.less(tmp, target, out=row, casting="unsafe")
+            # take row r when u * remaining < needed, i.e. u * remaining + taken < n1
+            row += acc
+            np.less(row, tgt[r], out=row)
             acc += row
-            rem -= 1.0
             if e >= 0:
                 n1[e] = acc
         # einsum, not BLAS: OpenBLAS threads oversubscribe the cores on these thin products
-        ome = np.einsum("i,ib->b", self.scores, LT)
+        ome = np.einsum("i,ib->b", self.scores, LT, dtype=np.float64)
         if self.statistic == "coin":
             return ome * ome * self.cov_inv[0, 0]
-        v = np.einsum("e,eb->b", self.a_n, n1) - np.einsum("e,eb,eb->b", self.a_n2, n1, n1)
+        v = np.einsum("e,eb->b", self.a_n, n1, dtype=np.float64)
+        n1 *= n1
+        v -= np.einsum("e,eb->b", self.a_n2, n1, dtype=np.float64)
         with np.errstate(divide="ignore", invalid="ignore"):
             return np.where(v > 0, ome * ome / v, 0.0)
 
