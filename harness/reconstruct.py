@@ -63,7 +63,7 @@ from scipy import stats
 from scipy.optimize import linprog
 from scipy.special import chdtrc as _chdtrc
 
-from harness import printed
+from harness import printed, schema
 from harness.cases import Case, Pack
 from harness.errors import CaseFileError
 from harness.quantiles import TOL as _QTOL
@@ -177,6 +177,7 @@ def load_specs(pack: Pack, path: Path | None = None) -> list[Spec]:
         data = tomllib.loads(file.read_text(encoding="utf-8"))
     except (OSError, tomllib.TOMLDecodeError) as exc:
         raise CaseFileError(str(file), "", f"cannot be read: {exc}") from None
+    schema.validate(data, schema.COMPARISONS_SCHEMA, str(file))
     cases = _case_map(pack)
     d = data.get("defaults", {})
     out: list[Spec] = []
@@ -197,6 +198,8 @@ def _spec(raw: dict, i: int, d: dict, cases: dict[str, Case], file: str,
           by_id: dict[str, dict]) -> Spec:
     where = f"comparison[{i}] (id {raw.get('id')!r})"
     pair = raw.get("pair_of")
+    if pair is not None and pair not in by_id:
+        raise CaseFileError(file, f"{where}.pair_of", f"no comparison {pair!r} in this file")
     groups = []
     for gi, g in enumerate(raw["groups"]):
         n = g.get("n")
@@ -261,6 +264,14 @@ def _spec(raw: dict, i: int, d: dict, cases: dict[str, Case], file: str,
     numerator = raw.get("numerator")
     if raw.get("hr") and numerator is None:
         raise CaseFileError(file, f"{where}.numerator", "an HR needs its numerator group")
+    labels = [g.label for g in groups]
+    if numerator is not None and numerator != "auto" and numerator not in labels:
+        raise CaseFileError(file, f"{where}.numerator",
+                            f"{numerator!r} is not a group label ({', '.join(labels)}) or 'auto'")
+    for ri, r in enumerate(raw.get("rates", [])):
+        if r.get("group") is not None and r["group"] not in labels:
+            raise CaseFileError(file, f"{where}.rates[{ri}].group",
+                                f"{r['group']!r} is not a group label ({', '.join(labels)})")
     if fixed_total is not None:
         known = sum(g.n for g in groups if g.n is not None)
         rest = [g for g in groups if g.n is None and g.n_range is None]

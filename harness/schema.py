@@ -92,6 +92,93 @@ def case_file_schema() -> dict[str, Any]:
     }
 
 
+_RELAX_KEY = r"^(hr|ci_lower|ci_upper|p|median\[.+\]|rate(\[.+\])?@[0-9.]+)$"
+_CASE_ID = {"type": "string", "pattern": "^[a-z0-9_]+::[A-Za-z0-9_:.-]+$"}
+_MONTHS = {"type": "number", "exclusiveMinimum": 0}
+
+#: ``ipd/comparisons.toml``: what each pseudo-IPD set must satisfy (numbers by case id only)
+COMPARISONS_SCHEMA: dict[str, Any] = {
+    "type": "object",
+    "required": ["comparison"],
+    "additionalProperties": False,
+    "properties": {
+        "defaults": {
+            "type": "object",
+            "additionalProperties": False,
+            "properties": {
+                "seed": {"type": "integer", "minimum": 0},
+                "max_months": _MONTHS,
+                "grid_months": _MONTHS,
+            },
+        },
+        "comparison": {
+            "type": "array",
+            "minItems": 1,
+            "items": {
+                "type": "object",
+                "required": ["id", "file", "groups"],
+                "additionalProperties": False,
+                "properties": {
+                    "id": {"type": "string", "pattern": "^[a-z0-9_]+$"},
+                    "title": {"type": "string"},
+                    "file": {"type": "string", "pattern": "^[A-Za-z0-9_.-]+\\.csv$"},
+                    "endpoint": {"enum": ["OS", "PFS"]},
+                    "origin": {"type": "string"},
+                    "groups": {
+                        "type": "array",
+                        "minItems": 1,
+                        "items": {
+                            "type": "object",
+                            "required": ["label"],
+                            "additionalProperties": False,
+                            "properties": {
+                                "label": {"type": "string", "minLength": 1},
+                                "n": {"anyOf": [
+                                    {"type": "integer", "minimum": 1}, _CASE_ID,
+                                    {"type": "array", "minItems": 1, "items": _CASE_ID}]},
+                                "n_range": {"type": "array", "minItems": 2, "maxItems": 2,
+                                            "items": {"type": "integer", "minimum": 1}},
+                                "n_source": {"type": "string"},
+                                "median": _CASE_ID,
+                            },
+                        },
+                    },
+                    "numerator": {"type": "string"},
+                    "hr": _CASE_ID,
+                    "ci": _CASE_ID,
+                    "p": _CASE_ID,
+                    "rates": {"type": "array", "items": {
+                        "type": "object",
+                        "required": ["case", "time"],
+                        "additionalProperties": False,
+                        "properties": {"case": _CASE_ID, "time": _MONTHS,
+                                       "group": {"type": "string"}},
+                    }},
+                    "heldout": {"type": "array", "items": {
+                        "type": "object",
+                        "required": ["case", "stat"],
+                        "additionalProperties": False,
+                        "properties": {
+                            "case": _CASE_ID,
+                            "stat": {"enum": ["gbw_p", "pooled_rate", "pct_time_gt",
+                                              "count_censored_gt"]},
+                            "time": _MONTHS,
+                        },
+                    }},
+                    "read": {"type": "object", "additionalProperties": False,
+                             "properties": {"ci": {"type": "string"}}},
+                    "relax": {"type": "array", "items": {
+                        "type": "string", "pattern": _RELAX_KEY}},
+                    "pair_of": {"type": "string"},
+                    "columns": {"type": "array", "minItems": 2, "maxItems": 2,
+                                "items": {"type": "string", "pattern": "^[a-z_]+$"}},
+                },
+            },
+        },
+    },
+}
+
+
 def _key(path) -> str:
     out = ""
     for part in path:

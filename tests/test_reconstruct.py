@@ -128,3 +128,62 @@ def test_sets_respect_window_sizes_and_pfs_before_os(specs):
             assert (data.time <= os_.time).all(), s.id
             cens = data.event == 0
             assert (os_.event[cens] == 0).all(), f"{s.id}: PFS-censored but OS event"
+
+
+# ------------------------------------------------------------------ malformed comparisons.toml
+_GOOD = """
+[defaults]
+seed = 1
+
+[[comparison]]
+id = "t1_age"
+file = "x.csv"
+endpoint = "OS"
+origin = "imaging diagnosis of pulmonary metastases"
+groups = [{ label = "A", n = 30 }, { label = "B", n = 34 }]
+numerator = "B"
+hr = "table1::age::hr"
+"""
+
+
+@pytest.mark.parametrize(
+    "change, key, words",
+    [
+        (('n = 30', 'n = "30"'), "comparison[0].groups[0].n", "'30' does not match"),
+        (('hr = "table1::age::hr"', 'hr = "table1::age::hr"\nhr_ci = "x"'),
+         "comparison[0]", "hr_ci"),
+        (('endpoint = "OS"', 'endpoint = "DFS"'), "comparison[0].endpoint", "DFS"),
+        (('seed = 1', 'seed = 1.5'), "defaults.seed", "integer"),
+        (('numerator = "B"', 'numerator = "C"'), "comparison[0] (id 't1_age').numerator",
+         "not a group label"),
+        (('hr = "table1::age::hr"', 'hr = "table1::nope::hr"'),
+         "comparison[0] (id 't1_age').hr", "does not have"),
+        (('numerator = "B"', 'numerator = "B"\npair_of = "t9"'),
+         "comparison[0] (id 't1_age').pair_of", "no comparison 't9'"),
+    ],
+)
+def test_malformed_comparisons_name_file_and_key(pack, tmp_path, change, key, words):
+    from harness.errors import CaseFileError
+
+    old, new = change
+    assert old in _GOOD
+    path = tmp_path / "comparisons.toml"
+    path.write_text(_GOOD.replace(old, new, 1), encoding="utf-8")
+    with pytest.raises(CaseFileError) as info:
+        reconstruct.load_specs(pack, path)
+    err = info.value
+    assert str(path) in str(err) and key in str(err) and words in str(err), str(err)
+
+
+def test_missing_comparisons_file_is_named(pack, tmp_path):
+    from harness.errors import CaseFileError
+
+    with pytest.raises(CaseFileError, match="missing.toml.*cannot be read"):
+        reconstruct.load_specs(pack, tmp_path / "missing.toml")
+
+
+def test_wellformed_comparisons_load(pack, tmp_path):
+    path = tmp_path / "comparisons.toml"
+    path.write_text(_GOOD, encoding="utf-8")
+    (spec,) = reconstruct.load_specs(pack, path)
+    assert [g.n for g in spec.groups] == [30, 34] and spec.numerator == "B"
