@@ -9,6 +9,7 @@ import pytest
 from harness import ipd, reconstruct
 from harness.cases import load_pack
 from harness.cli import main
+from harness.reconstruct.verdict import _as_printed
 
 PACK = Path(__file__).resolve().parent.parent / "cases" / "stork2022"
 #: regenerated in the byte-identity test: the fast ones (the whole pack takes about a minute on
@@ -56,7 +57,7 @@ def test_exact_screen_by_hand(specs):
     assert ("ci_lower", "ci_upper", "p") in conf
     # the gender CI as printed (0.304-0.1344) is not an interval at all
     assert ("ci_lower", "ci_upper") in reconstruct.exact_conflicts(
-        reconstruct._as_printed(specs["t1_gender"]))
+        _as_printed(specs["t1_gender"]))
 
 
 def test_matching_pfs_to_os():
