@@ -31,7 +31,10 @@ How
    (:func:`pair_polish`: one subject crossing one event time moves ``ln HR`` by more than
    the width of the region three printed numbers leave). A set is accepted only when
    :func:`harness.ipd.recompute` (the public core API) confirms every constraint.
-4. When the screen proves a conflict the verdict is ``inconsistent`` and the minimal
+4. When annealing fails on a two-group comparison whose groups have printed sizes and rates at
+   one time, an **exhaustive search over event orders** (:mod:`.orders`) tries a family of
+   orders with O-E, V and the rates computed exactly, and turns a match into times.
+5. When the screen proves a conflict the verdict is ``inconsistent`` and the minimal
    conflicting printed numbers are named. When only the search fails, a **deletion filter**
    names a minimal set of printed numbers the search could not satisfy together, and the
    verdict is ``unresolved``: a stochastic search that fails is evidence, not proof, that no
@@ -51,6 +54,7 @@ Modules
 ``screen``     the exact (O-E, V) screen (linear programs)
 ``objective``  search state, vectorised statistics of a candidate, loss, PFS/OS matching
 ``search``     constructive start, moves, annealing, polish
+``orders``     second strategy: exhaustive search over event orders (two groups)
 ``verdict``    consistent / inconsistent / unresolved, and the conflicting printed numbers
 ``writer``     the CSV and its header
 this file      the driver (``reconstruct_pack``, parallel over files)

@@ -20,8 +20,9 @@ def header_lines(outcomes: list[Outcome]) -> list[str]:
         f"# pseudo-IPD, not patient data: {first.file} ({', '.join(o.spec.id for o in outcomes)})",
         "# made by `harness reconstruct` (harness/reconstruct/): exact (O-E, V) screen, "
         "constructive start, seeded simulated annealing",
-        f"#   on a {first.grid:g}-month grid, seed {first.seed}; rerunning it rewrites this "
-        "file byte for byte",
+        f"#   on a {first.grid:g}-month grid (where it fails, an exhaustive search over event "
+        f"orders), seed {first.seed};",
+        "#   rerunning it rewrites this file byte for byte",
         f"# follow-up window 0.1-{first.max_months:g} months (diagnoses 2004-2020); "
         "event 1 = death (OS) or progression/death (PFS), 0 = censored at last follow-up",
     ]
