@@ -76,34 +76,46 @@ def _rate_iv(t: Target) -> tuple[float, float]:
     return t.number.lo / 100.0, t.number.hi / 100.0
 
 
-def _phase_a(n_e: int, a0: int, r_e: tuple[float, float], with_path: bool = False):
-    """Every early-group order (death blocks, censorings) ending inside the rate interval.
+def _walk(k0: int, other: int, iv: tuple[float, float], sign: int, after_death: bool,
+          with_path: bool):
+    """Orders of one group's events (death blocks of any size, single censorings) while
+    ``other`` patients of the other group stay at risk, ending with the group's Kaplan-Meier
+    curve inside ``iv``.
 
-    Yields ``(b_left, O-E of the early group, V)``, plus the path (entries ``("d", size)``
-    or ``("c", 1)``) when ``with_path``; the order of the yields is fixed.
+    Yields ``(left at risk, O-E of the early group, V)`` (plus the path, entries
+    ``("d", size)`` / ``("c", 1)``, when ``with_path``) in a fixed order. ``sign`` is +1 when
+    the moving group is the early group (its deaths add ``d * other / n`` to its O-E), -1
+    otherwise (the early group expects ``d * other / n`` of them). With ``after_death`` an
+    order is yielded only after a death (trailing censorings change nothing before ``T``),
+    otherwise at every state with someone left at risk.
     """
-    lo, hi = r_e
+    lo, hi = iv
     path: list[tuple[str, int]] = []
 
-    def walk(b, oe, v, s):
-        if lo <= s < hi and b >= 1:
-            yield (b, oe, v, tuple(path)) if with_path else (b, oe, v)
-        if b == 0:
+    def walk(k, oe, v, s, last_death):
+        if lo <= s < hi and (last_death if after_death else k >= 1):
+            yield (k, oe, v, tuple(path)) if with_path else (k, oe, v)
+        if k == 0 or s < lo:
             return
         path.append(("c", 1))
-        yield from walk(b - 1, oe, v, s)
+        yield from walk(k - 1, oe, v, s, False)
         path.pop()
-        n = a0 + b
-        for e in range(1, b + 1):
-            s2 = s * (1 - e / b)
+        n = k + other
+        for d in range(1, k + 1):
+            s2 = s * (1 - d / k)
             if s2 < lo:
                 break
-            path.append(("d", e))
-            yield from walk(b - e, oe + e * a0 / n,
-                            v + e * (a0 * b / n**2) * (n - e) / (n - 1), s2)
+            path.append(("d", d))
+            yield from walk(k - d, oe + sign * d * other / n,
+                            v + d * (k * other / n**2) * (n - d) / (n - 1), s2, True)
             path.pop()
 
-    yield from walk(n_e, 0.0, 0.0, 1.0)
+    yield from walk(k0, 0.0, 0.0, 1.0, False)
+
+
+def _phase_a(n_e: int, a0: int, r_e: tuple[float, float], with_path: bool = False):
+    """Every early-group order ending inside its rate interval, ``a0`` late patients at risk."""
+    return _walk(n_e, a0, r_e, +1, False, with_path)
 
 
 def _path_a(n_e: int, a0: int, r_e: tuple[float, float], index: int):
@@ -115,30 +127,9 @@ def _path_a(n_e: int, a0: int, r_e: tuple[float, float], index: int):
 
 
 def _phase_b(a0: int, b: int, r_l: tuple[float, float]):
-    """Late-group orders before ``T`` (early group: ``b`` at risk), ending with a death."""
-    lo, hi = r_l
-    out = []
-    path: list[tuple[str, int]] = []
-
-    def walk(a, oe, v, s, last_death):
-        if last_death and lo <= s < hi:
-            out.append((oe, v, tuple(path)))
-        if a == 0 or s < lo:
-            return
-        path.append(("c", 1))
-        walk(a - 1, oe, v, s, False)
-        path.pop()
-        n = a + b
-        for d in range(1, a + 1):
-            s2 = s * (1 - d / a)
-            if s2 < lo:
-                break
-            path.append(("d", d))
-            walk(a - d, oe - d * b / n, v + d * (a * b / n**2) * (n - d) / (n - 1), s2, True)
-            path.pop()
-
-    walk(a0, 0.0, 0.0, 1.0, False)
-    return out
+    """Late-group orders before ``T`` (``b`` early patients at risk), ending with a death:
+    a list of ``(O-E of the early group, V, path)``."""
+    return [(oe, v, path) for _, oe, v, path in _walk(a0, b, r_l, -1, True, True)]
 
 
 def _lp_ok(oe: float, v: float, st: dict) -> bool:
