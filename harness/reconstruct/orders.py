@@ -97,9 +97,6 @@ def _walk(k0: int, other: int, iv: tuple[float, float], sign: int, after_death: 
             yield (k, oe, v, tuple(path)) if with_path else (k, oe, v)
         if k == 0 or s < lo:
             return
-        path.append(("c", 1))
-        yield from walk(k - 1, oe, v, s, False)
-        path.pop()
         n = k + other
         for d in range(1, k + 1):
             s2 = s * (1 - d / k)
@@ -109,6 +106,10 @@ def _walk(k0: int, other: int, iv: tuple[float, float], sign: int, after_death: 
             yield from walk(k - d, oe + sign * d * other / n,
                             v + d * (k * other / n**2) * (n - d) / (n - 1), s2, True)
             path.pop()
+        # censorings last: orders with fewer of them come first (fewer patients lost early)
+        path.append(("c", 1))
+        yield from walk(k - 1, oe, v, s, False)
+        path.pop()
 
     yield from walk(k0, 0.0, 0.0, 1.0, False)
 
