@@ -105,16 +105,19 @@ def cmd_audit(args: argparse.Namespace) -> int:
             notes.append(f"Python and R ({rbridge.probe().r_version}) agree on every "
                          "recomputation unless a row says 'error'.")
         title = f"{pack.paper.id}: {pack.paper.citation}"
-        if args.format == "html":
+        cmps = []
+        if args.format != "json":
             from harness import ipd
 
             if ipd.has_ipd(pack):
-                comparisons += ipd.evaluate_pack(pack, use_r=not args.no_r)
+                cmps = ipd.evaluate_pack(pack, use_r=not args.no_r)
+        if args.format == "html":
+            comparisons += cmps
             html_notes += [title] + notes
         if args.format == "table":
-            chunks.append(report.render_table(recs, title, notes))
+            chunks.append(report.render_table(recs, title, notes, cmps))
         elif args.format == "markdown":
-            chunks.append(report.render_markdown(recs, title, notes))
+            chunks.append(report.render_markdown(recs, title, notes, cmps))
     if args.format == "json":
         text = report.render_json(records)
     elif args.format == "html":

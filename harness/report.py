@@ -33,23 +33,72 @@ def _summary_line(records: list[CaseResult]) -> str:
     return f"{len(records)} cases: " + ", ".join(f"{n} {v}" for v, n in counts.items() if n)
 
 
-def render_table(records: list[CaseResult], title: str = "", notes: list[str] = ()) -> str:
-    """Plain-text table for a terminal, one row per case, with summary counts."""
+_CMP_HEADERS = ["comparison", "verdict", "targeted", "held out", "Python vs R", "finding"]
+
+
+def _frac(counts: dict[str, tuple[int, int]], role: str) -> str:
+    a, b = counts.get(role, (0, 0))
+    return f"{a}/{b}" if b else "-"
+
+
+def _python_vs_r(c) -> str:
+    if not c.has_data:
+        return "-"
+    if c.disagreements:
+        return f"{len(c.disagreements)} differ"
+    if all(row.r is None for row in c.rows):
+        return "R not run"
+    return "agree"
+
+
+def _comparison_rows(comparisons: list) -> list[list[str]]:
+    """One row per pseudo-IPD comparison (:class:`harness.ipd.ComparisonResult`)."""
+    return [
+        [c.id, c.verdict, _frac(c.counts, "targeted"), _frac(c.counts, "held out"),
+         _python_vs_r(c),
+         c.finding]
+        for c in comparisons
+    ]
+
+
+def _comparison_summary(comparisons: list) -> str:
+    counts = Counter(c.verdict for c in comparisons)
+    return (f"{len(comparisons)} pseudo-IPD comparisons: "
+            + ", ".join(f"{n} {v}" for v, n in sorted(counts.items())))
+
+
+def render_table(records: list[CaseResult], title: str = "", notes: list[str] = (),
+                 comparisons: list = ()) -> str:
+    """Plain-text table for a terminal, one row per case, with summary counts; then, when the
+    pack has pseudo-IPD, one row per comparison (targeted / held-out printed numbers
+    reproduced)."""
     out = [title] if title else []
     out += list(notes)
     out.append(tabulate(_rows(records), headers=_HEADERS, tablefmt="simple",
                         maxcolwidths=[None, 28, None, None, None, None, 60]))
     out.append(_summary_line(records))
+    if comparisons:
+        out += ["", "Pseudo patient data (cases/<pack>/ipd, `harness reconstruct`): every "
+                "statistic recomputed from each set"]
+        out.append(tabulate(_comparison_rows(comparisons), headers=_CMP_HEADERS,
+                            tablefmt="simple", maxcolwidths=[None] * 5 + [70]))
+        out.append(_comparison_summary(comparisons))
     return "\n".join(out)
 
 
-def render_markdown(records: list[CaseResult], title: str = "", notes: list[str] = ()) -> str:
+def render_markdown(records: list[CaseResult], title: str = "", notes: list[str] = (),
+                    comparisons: list = ()) -> str:
     """GitHub-flavoured Markdown, suitable for an audit report."""
     out = [f"## {title}", ""] if title else []
     out += [f"> {n}" for n in notes] + ([""] if notes else [])
     rows = [[c.replace("|", "\\|") for c in row] for row in _rows(records)]
     out.append(tabulate(rows, headers=_HEADERS, tablefmt="github"))
     out += ["", f"**Summary:** {_summary_line(records)}"]
+    if comparisons:
+        out += ["", "### Pseudo patient data", ""]
+        rows = [[c.replace("|", "\\|") for c in row] for row in _comparison_rows(comparisons)]
+        out.append(tabulate(rows, headers=_CMP_HEADERS, tablefmt="github"))
+        out += ["", f"**Summary:** {_comparison_summary(comparisons)}"]
     return "\n".join(out)
 
 

@@ -25,13 +25,20 @@ def test_table_with_r(capsys):
     assert main(["audit"]) == 0
     out = capsys.readouterr().out
     assert "stork2022::table2::grade::p" in out and "agree on every recomputation" in out
-    assert "cases:" in out.splitlines()[-1]
+    lines = out.splitlines()
+    assert any(x.startswith("199 cases:") for x in lines)
+    # then the pseudo-IPD comparisons: every statistic recomputed in Python and R
+    assert lines[-1] == "23 pseudo-IPD comparisons: 19 consistent, 4 inconsistent"
+    pm = next(x for x in lines if x.startswith("t1_pm "))
+    assert pm.split()[1:5] == ["consistent", "8/8", "0/2", "agree"]
 
 
 def test_markdown_says_python_only(capsys):
     assert main(["audit", "--no-r", "--format", "markdown"]) == 0
     out = capsys.readouterr().out
     assert "| case" in out and "Python only" in out and "**Summary:**" in out
+    assert "### Pseudo patient data" in out and "| t1_pm " in out and "R not run" in out
+    assert out.rstrip().endswith("23 pseudo-IPD comparisons: 19 consistent, 4 inconsistent")
 
 
 def test_fail_on(capsys):
