@@ -33,7 +33,8 @@ def _summary_line(records: list[CaseResult]) -> str:
     return f"{len(records)} cases: " + ", ".join(f"{n} {v}" for v, n in counts.items() if n)
 
 
-_CMP_HEADERS = ["comparison", "verdict", "targeted", "held out", "Python vs R", "finding"]
+_CMP_HEADERS = ["comparison", "verdict", "targeted", "held out", "Python vs R",
+                "HR MH/logrank/Cox", "p log-rank/GBW/Peto", "finding"]
 
 
 def _frac(counts: dict[str, tuple[int, int]], role: str) -> str:
@@ -51,12 +52,20 @@ def _python_vs_r(c) -> str:
     return "agree"
 
 
+def _spread(c, keys: tuple[str, ...]) -> str:
+    """The variant spread of a comparison's data set, as recomputed (never recomputed here)."""
+    vals = {row.key: row.python for row in c.rows}
+    if any(vals.get(k) is None for k in keys):
+        return "-"
+    return "/".join(fmt(vals[k]) for k in keys)
+
+
 def _comparison_rows(comparisons: list) -> list[list[str]]:
     """One row per pseudo-IPD comparison (:class:`harness.ipd.ComparisonResult`)."""
     return [
         [c.id, c.verdict, _frac(c.counts, "targeted"), _frac(c.counts, "held out"),
-         _python_vs_r(c),
-         c.finding]
+         _python_vs_r(c), _spread(c, ("hr", "hr_logrank", "hr_cox")),
+         _spread(c, ("p", "p_gbw", "p_peto")), c.finding]
         for c in comparisons
     ]
 
@@ -81,7 +90,7 @@ def render_table(records: list[CaseResult], title: str = "", notes: list[str] = 
         out += ["", "Pseudo patient data (cases/<pack>/ipd, `harness reconstruct`): every "
                 "statistic recomputed from each set"]
         out.append(tabulate(_comparison_rows(comparisons), headers=_CMP_HEADERS,
-                            tablefmt="simple", maxcolwidths=[None] * 5 + [70]))
+                            tablefmt="simple", maxcolwidths=[None] * 7 + [60]))
         out.append(_comparison_summary(comparisons))
     return "\n".join(out)
 

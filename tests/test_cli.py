@@ -31,6 +31,8 @@ def test_table_with_r(capsys):
     assert lines[-1] == "23 pseudo-IPD comparisons: 19 consistent, 4 inconsistent"
     pm = next(x for x in lines if x.startswith("t1_pm "))
     assert pm.split()[1:5] == ["consistent", "8/8", "0/2", "agree"]
+    # the variant spread of its data set: MH HR (printed 23.1) / logrank HR / Cox HR
+    assert "HR MH/logrank/Cox" in out and pm.split()[5].startswith("23.09/")
 
 
 def test_markdown_says_python_only(capsys):
