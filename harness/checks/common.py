@@ -1,44 +1,29 @@
-"""Pieces shared by checks: turning candidates into a record."""
+"""Pieces shared by the audit checks (baseline.py, survival.py, summary.py, crossref.py):
+rounding boxes, grids, candidates and turning them into a record."""
 
 from __future__ import annotations
+
+import itertools
+import math
+
+import numpy as np
 
 from harness.cases import Case
 from harness.checks import Context
 from harness.consistency import Candidate, disagreements, judge_p
+from harness.printed import Number
 from harness.records import CaseResult
 
 
 def p_result(case: Case, ctx: Context, check: str, candidates: list[Candidate]) -> CaseResult:
     """Record for a printed p judged against candidate recomputations."""
-    details = {
-        c.method: {"label": c.label, "python": c.python, "r": c.r, "low": c.low, "high": c.high}
-        for c in candidates
-    }
-    base = dict(case=case.full_id, source=case.source, statistic=case.statistic,
-                published=case.published, check=check, expected=case.expect.verdict,
-                details=details)
-    if ctx.use_r:
-        wrong = disagreements(candidates)
-        if wrong:
-            return CaseResult(python=candidates[0].python, r=candidates[0].r, verdict="error",
-                              message="Python and R disagree: " + "; ".join(wrong), **base)
+    details = candidate_details(candidates)
+    bad = r_disagreement(case, check, ctx, candidates, details)
+    if bad:
+        return bad
     j = judge_p(case.value, candidates, ctx.paper.alpha,
                 p_le=ctx.paper.significant_if == "p <= alpha")
-    message = j.message if ctx.use_r else j.message + " [Python only: R not run]"
-    return CaseResult(python=j.best.python, r=j.best.r if ctx.use_r else None,
-                      verdict=j.verdict, message=message, **base)
-
-
-# ---------------------------------------------------------------------------------------------
-# Shared by the audit checks (survival.py, summary.py, crossref.py)
-
-import itertools  # noqa: E402
-import math  # noqa: E402
-
-import numpy as np  # noqa: E402
-
-from harness.printed import Number  # noqa: E402
-from harness.records import CaseResult as _CaseResult  # noqa: E402,F811
+    return record(case, check, j.verdict, j.message, ctx, j.best.python, j.best.r, details)
 
 
 def box_points(number: Number, positive: bool = False, pivot: float | None = None) -> list[float]:
@@ -91,11 +76,11 @@ def r_call(ctx: Context, name: str, *args, key: str | None = None):
 
 def record(case: Case, check: str, verdict: str, message: str, ctx: Context,
            python: float | None = None, r: float | None = None,
-           details: dict | None = None) -> _CaseResult:
+           details: dict | None = None) -> CaseResult:
     """A CaseResult for this case; notes a Python-only run in the message."""
     if not ctx.use_r and python is not None:
         message += " [Python only: R not run]"
-    return _CaseResult(
+    return CaseResult(
         case=case.full_id, source=case.source, statistic=case.statistic,
         published=case.published, python=python, r=r if ctx.use_r else None,
         verdict=verdict, message=message, check=check, expected=case.expect.verdict,
@@ -103,8 +88,8 @@ def record(case: Case, check: str, verdict: str, message: str, ctx: Context,
     )
 
 
-def r_disagreement(case: Case, check: str, ctx: Context,
-                   candidates: list[Candidate]) -> _CaseResult | None:
+def r_disagreement(case: Case, check: str, ctx: Context, candidates: list[Candidate],
+                   details: dict | None = None) -> CaseResult | None:
     """An ``error`` record when Python and R disagree on any candidate; else None."""
     if not ctx.use_r:
         return None
@@ -112,9 +97,10 @@ def r_disagreement(case: Case, check: str, ctx: Context,
     if not wrong:
         return None
     return record(case, check, "error", "Python and R disagree: " + "; ".join(wrong), ctx,
-                  candidates[0].python, candidates[0].r)
+                  candidates[0].python, candidates[0].r, details)
 
 
 def candidate_details(candidates: list[Candidate]) -> dict:
+    """Each candidate's label, Python and R values and range over rounding, by method."""
     return {c.method: {"label": c.label, "python": c.python, "r": c.r, "low": c.low,
                        "high": c.high} for c in candidates}

@@ -33,6 +33,7 @@ from harness.checks.common import (
 from harness.checks.slips import describe, find_slips
 from harness.consistency import Candidate, judge_p, overlaps
 from harness.printed import fmt
+from harness.records import CaseResult
 
 # -- formulas (Python side) -------------------------------------------------------------------
 
@@ -174,7 +175,7 @@ def _direction_note(case: Case, row: _Row) -> tuple[str, dict]:
 # -- checks -----------------------------------------------------------------------------------
 
 
-def check_hr_vs_ci(case: Case, ctx: Context) -> CaseResult:  # noqa: F821
+def check_hr_vs_ci(case: Case, ctx: Context) -> CaseResult:
     """A printed HR against its printed CI: the HR must lie at the CI's log midpoint.
 
     Recomputed ``exp((ln L + ln U)/2)`` over the rounding box of both bounds (monotone in
@@ -214,7 +215,7 @@ def check_hr_vs_ci(case: Case, ctx: Context) -> CaseResult:  # noqa: F821
                   ctx, c.python, c.r, details)
 
 
-def check_ci_vs_hr(case: Case, ctx: Context) -> CaseResult:  # noqa: F821
+def check_ci_vs_hr(case: Case, ctx: Context) -> CaseResult:
     """A printed CI: positive, ordered, containing its HR, and log-symmetric about it.
 
     Recomputed: the upper bound ``HR^2 / L`` a log-symmetric CI must have, over the rounding
@@ -276,7 +277,7 @@ def _p_candidates(row: _Row, tests, ctx: Context) -> list[Candidate]:
     return out
 
 
-def check_p_vs_ci(case: Case, ctx: Context) -> CaseResult:  # noqa: F821
+def check_p_vs_ci(case: Case, ctx: Context) -> CaseResult:
     """A printed p against the p its HR and CI imply.
 
     Candidates, each a range over the rounding box of HR, lower and upper bound: the Wald p
