@@ -22,7 +22,7 @@ if IN_CI:
 
 
 def _require_r() -> None:
-    from harness import rbridge
+    from harness.r import bridge as rbridge
 
     status = rbridge.probe()
     if not status.ok:
@@ -40,7 +40,7 @@ def pytest_runtest_setup(item: pytest.Item) -> None:
 def r():
     """The R bridge module, after making sure R is usable (skip locally, fail in CI)."""
     _require_r()
-    from harness import rbridge
+    from harness.r import bridge as rbridge
 
     return rbridge
 

@@ -26,7 +26,7 @@ def default_pack() -> Path:
 
 
 def _verdict_list(text: str) -> list[str]:
-    from harness.registry import VERDICTS
+    from harness.pack.registry import VERDICTS
 
     items = [v.strip() for v in text.split(",") if v.strip()]
     bad = [v for v in items if v not in VERDICTS]
@@ -89,7 +89,7 @@ def build_parser() -> argparse.ArgumentParser:
 def cmd_audit(args: argparse.Namespace) -> int:
     from harness import report
     from harness.audit import audit_pack
-    from harness.cases import load_pack
+    from harness.pack.cases import load_pack
 
     packs = [load_pack(p) for p in (args.packs or [default_pack()])]
     records, chunks, comparisons, html_notes = [], [], [], []
@@ -100,7 +100,7 @@ def cmd_audit(args: argparse.Namespace) -> int:
         if args.no_r:
             notes.append("Python only: R was not run (--no-r); no Python-vs-R cross-check.")
         else:
-            from harness import rbridge
+            from harness.r import bridge as rbridge
 
             notes.append(f"Python and R ({rbridge.probe().r_version}) agree on every "
                          "recomputation unless a row says 'error'.")
@@ -141,8 +141,8 @@ def cmd_crosscheck(args: argparse.Namespace) -> int:
 
     from tabulate import tabulate
 
-    from harness.crosscheck import crosscheck, read_csv
-    from harness.printed import fmt
+    from harness.pack.printed import fmt
+    from harness.tools.crosscheck import crosscheck, read_csv
 
     try:
         frame = read_csv(str(args.data), args.time, args.event, args.group)
@@ -173,8 +173,8 @@ def cmd_crosscheck(args: argparse.Namespace) -> int:
 def cmd_reconstruct(args: argparse.Namespace) -> int:
     import time
 
-    from harness.cases import load_pack
-    from harness.reconstruct import reconstruct_pack
+    from harness.ipd.reconstruct import reconstruct_pack
+    from harness.pack.cases import load_pack
 
     pack = load_pack(args.pack or default_pack())
     t0 = time.perf_counter()
@@ -189,8 +189,8 @@ def cmd_reconstruct(args: argparse.Namespace) -> int:
 
 
 def cmd_bench(args: argparse.Namespace) -> int:
-    import harness.benchmarks  # noqa: F401  (registers the benchmarks)
-    from harness import bench
+    import harness.tools.benchmarks  # noqa: F401  (registers the benchmarks)
+    from harness.tools import bench
 
     unknown = sorted(set(args.only or ()) - set(bench.BENCHMARKS))
     if unknown:

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from harness.cases import load_pack
-from harness.checks import Context, run_check
+from harness.audit.checks import Context, run_check
+from harness.pack.cases import load_pack
 from tests.packs import PAPER, make_pack
 
 

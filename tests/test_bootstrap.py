@@ -19,7 +19,7 @@ import numpy as np
 import pytest
 from numpy.testing import assert_allclose
 
-from harness import rbridge
+from harness.r import bridge as rbridge
 from harness.resample import boot_intervals, bootstrap, norm_inter
 
 TOL = 1e-9

@@ -2,8 +2,8 @@
 
 import pytest
 
-from harness.cases import load_pack
 from harness.errors import CaseFileError
+from harness.pack.cases import load_pack
 from tests.packs import GOOD_CASE, PAPER, make_pack
 
 

@@ -3,7 +3,7 @@
 import numpy as np
 import pytest
 
-from harness.checks import summary
+from harness.audit.checks import summary
 from tests.checkhelp import case_toml, judge
 
 

@@ -5,21 +5,22 @@ import math
 import numpy as np
 import pytest
 
-from harness.checks import slips, survival
+from harness.audit.checks import slips
+from harness.core import printed_ci
 from harness.errors import CaseFileError
 from tests.checkhelp import case_toml, judge
 
 
 def test_midpoint_and_upper_by_hand():
     # CI 1-4: log midpoint exp((0 + ln 4)/2) = 2; HR 2 with lower 1 -> upper 2^2/1 = 4
-    assert survival.hr_midpoint(1.0, 4.0) == pytest.approx(2.0)
-    assert survival.ci_upper(2.0, 1.0) == pytest.approx(4.0)
+    assert printed_ci.hr_midpoint(1.0, 4.0) == pytest.approx(2.0)
+    assert printed_ci.ci_upper(2.0, 1.0) == pytest.approx(4.0)
 
 
 def test_wald_p_by_hand():
     # HR 2, CI exp(ln2 -/+ 1.96*0.5): SE = 0.5, z = ln 2 / 0.5 = 1.3863, p = 2(1-Phi(1.3863)) = 0.1657
     lo, up = math.exp(math.log(2) - 1.959964 * 0.5), math.exp(math.log(2) + 1.959964 * 0.5)
-    out = survival.wald_p_from_ci(2.0, lo, up)
+    out = printed_ci.wald_p_from_ci(2.0, lo, up)
     assert out["se"] == pytest.approx(0.5, rel=1e-6)
     assert out["p"] == pytest.approx(0.16566, abs=1e-4)
 
@@ -28,7 +29,7 @@ def test_mh_by_hand():
     # same CI: V = (1.96/0.98... ) -> half-width ln(up/2) = 0.98, V = (1.96/0.98)^2 = 4,
     # O-E = V ln 2 = 2.7726, chi2 = (O-E)^2/V = 4 (ln 2)^2 = 1.9218
     lo, up = math.exp(math.log(2) - 1.959964 * 0.5), math.exp(math.log(2) + 1.959964 * 0.5)
-    out = survival.mh_from_ci(lo, up)
+    out = printed_ci.mh_from_ci(lo, up)
     assert out["v"] == pytest.approx(4.0, rel=1e-6)
     assert out["o_minus_e"] == pytest.approx(4 * math.log(2), rel=1e-6)
     assert out["chisq"] == pytest.approx(4 * math.log(2) ** 2, rel=1e-6)
@@ -129,14 +130,14 @@ def test_r_matches_python(r):
     H = np.array([0.41, 2.711, 1.187, 23.1])
     L = np.array([0.182, 1.214, 0.601, 6.594])
     U = np.array([0.926, 6.053, 2.418, 80.88])
-    np.testing.assert_allclose(r.call("harness_hr_midpoint", L, U), survival.hr_midpoint(L, U),
+    np.testing.assert_allclose(r.call("harness_hr_midpoint", L, U), printed_ci.hr_midpoint(L, U),
                                rtol=1e-12)
-    np.testing.assert_allclose(r.call("harness_ci_upper", H, L), survival.ci_upper(H, L),
+    np.testing.assert_allclose(r.call("harness_ci_upper", H, L), printed_ci.ci_upper(H, L),
                                rtol=1e-12)
-    rw, pw = r.call("harness_wald_p_from_ci", H, L, U, 0.95), survival.wald_p_from_ci(H, L, U)
+    rw, pw = r.call("harness_wald_p_from_ci", H, L, U, 0.95), printed_ci.wald_p_from_ci(H, L, U)
     for k in ("se", "z", "p"):
         np.testing.assert_allclose(rw[k], pw[k], rtol=1e-10)
-    rm, pm = r.call("harness_mh_from_ci", L, U, 0.95), survival.mh_from_ci(L, U)
+    rm, pm = r.call("harness_mh_from_ci", L, U, 0.95), printed_ci.mh_from_ci(L, U)
     for k in ("o_minus_e", "v", "chisq", "p"):
         np.testing.assert_allclose(rm[k], pm[k], rtol=1e-10)
 

@@ -63,8 +63,8 @@ def test_case_file_error_exit_2(tmp_path, capsys):
 
 
 def test_r_missing_exit_2(monkeypatch, capsys):
-    from harness import rbridge
-    from harness.rbridge import Availability
+    from harness.r import bridge as rbridge
+    from harness.r.bridge import Availability
 
     # the probe's verdict is replaced, not R: this checks the CLI's message and exit code
     monkeypatch.setattr(rbridge, "probe", lambda: Availability(False, "R package(s) coin missing: install the Debian package(s) r-cran-coin"))

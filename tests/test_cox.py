@@ -9,8 +9,8 @@ import pandas as pd
 import pytest
 from numpy.testing import assert_allclose
 
-from harness import cox as C
-from harness import logrank as L
+from harness.core import cox as C
+from harness.core import logrank as L
 
 RTOL = 1e-9
 CTRL = "control = coxph.control(eps = 1e-12, iter.max = 50)"

@@ -7,7 +7,7 @@ import numpy as np
 import pytest
 from numpy.testing import assert_allclose
 
-from harness import hazard as H
+from harness.core import hazard as H
 
 # Group A: events at 1, 2, 4; censored at 5.   Group B: events at 2, 3, 6, 7.
 #

@@ -10,8 +10,8 @@ import pytest
 
 from harness import ipd, report
 from harness.audit import audit_pack
-from harness.cases import load_pack
 from harness.cli import main
+from harness.pack.cases import load_pack
 
 PACK = Path(__file__).resolve().parent.parent / "cases" / "stork2022"
 CHROMIUM = "/usr/bin/chromium"

@@ -6,10 +6,10 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from harness import ipd, reconstruct
-from harness.cases import load_pack
-from harness.ipd import RESAMPLED_KEYS, RESAMPLING_SEED, read_csv
-from harness.reconstruct import load_specs
+from harness import ipd
+from harness.ipd import RESAMPLED_KEYS, RESAMPLING_SEED, read_csv, reconstruct
+from harness.ipd.reconstruct import load_specs
+from harness.pack.cases import load_pack
 
 PACK = Path(__file__).resolve().parent.parent / "cases" / "stork2022"
 _CACHE: dict = {}
@@ -22,14 +22,14 @@ def _results(use_r: bool):
 
 
 def _r_ok() -> bool:
-    from harness import rbridge
+    from harness.r import bridge as rbridge
 
     return rbridge.probe().ok
 
 
 @pytest.mark.r
 def test_python_and_r_agree_on_every_set():
-    from harness import rbridge
+    from harness.r import bridge as rbridge
 
     if not rbridge.probe().ok:
         pytest.skip(f"R unavailable: {rbridge.probe().reason}")

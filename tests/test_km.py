@@ -1,4 +1,4 @@
-"""Kaplan-Meier (harness.km) against R survival's survfit, lifelines, and hand calculations.
+"""Kaplan-Meier (harness.core.km) against R survival's survfit, lifelines, and hand calculations.
 
 R's bundled data sets are loaded at test time. ``CASES`` maps a name to the R formula and data
 pasted literally into the R calls, and ``load`` gives the same data as Python arrays
@@ -19,8 +19,8 @@ import numpy as np
 import pytest
 from numpy.testing import assert_allclose, assert_array_equal
 
-from harness import rbridge
-from harness.km import CONF_TYPES, KaplanMeier, confint
+from harness.core.km import CONF_TYPES, KaplanMeier, confint
+from harness.r import bridge as rbridge
 
 RTOL = 1e-9
 

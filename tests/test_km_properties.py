@@ -11,10 +11,10 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from harness import rbridge
-from harness.km import CONF_TYPES, KaplanMeier
-from harness.quantiles import median
-from harness.rmst import rmst
+from harness.core.km import CONF_TYPES, KaplanMeier
+from harness.core.quantiles import median
+from harness.core.rmst import rmst
+from harness.r import bridge as rbridge
 from tests.strategies import surv_datasets
 from tests.test_km import assert_same
 

@@ -10,7 +10,7 @@ import numpy as np
 import pytest
 from numpy.testing import assert_allclose, assert_array_equal
 
-from harness import logrank as L
+from harness.core import logrank as L
 
 RTOL = 1e-9
 

@@ -8,15 +8,15 @@ import numpy as np
 import pytest
 from numpy.testing import assert_allclose
 
-from harness.cox import coxph
-from harness.logrank import survdiff
+from harness.core.cox import coxph
+from harness.core.logrank import survdiff
 
 pytestmark = pytest.mark.r
 
 
 @pytest.fixture(scope="module")
 def lung():
-    from harness import rbridge
+    from harness.r import bridge as rbridge
 
     rbridge.require()
     return rbridge.dataset("lung")

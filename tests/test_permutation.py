@@ -1,5 +1,5 @@
 """Permutation tests (harness.resample) against survdiff on the same permutations, coin's
-Monte Carlo and exact distributions, and harness.logrank / hazard / cox on the observed data.
+Monte Carlo and exact distributions, and harness.core.logrank / hazard / cox on the observed data.
 
 Data: R's ``aml`` (n = 23) and the first 64 / 44 rows of ``lung`` (the seed's sizes).
 """
@@ -12,10 +12,10 @@ import numpy as np
 import pytest
 from numpy.testing import assert_allclose
 
-from harness import rbridge
-from harness.cox import coxph
-from harness.hazard import hazard_ratio
-from harness.logrank import weighted_logrank
+from harness.core.cox import coxph
+from harness.core.hazard import hazard_ratio
+from harness.core.logrank import weighted_logrank
+from harness.r import bridge as rbridge
 from harness.resample import permutation_statistics, permutation_test
 
 TOL = 1e-9

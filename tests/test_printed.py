@@ -4,7 +4,7 @@ import math
 
 import pytest
 
-from harness.printed import parse_interval, parse_mean_sd, parse_median_range, parse_number
+from harness.pack.printed import parse_interval, parse_mean_sd, parse_median_range, parse_number
 
 
 @pytest.mark.parametrize(

@@ -1,4 +1,4 @@
-"""Quantiles (harness.quantiles): R's quantile.survfit on R's data, hand-made examples for the
+"""Quantiles (harness.core.quantiles): R's quantile.survfit on R's data, hand-made examples for the
 Prism / SPSS / SAS rules, and the pinned differences with lifelines."""
 
 from __future__ import annotations
@@ -7,9 +7,9 @@ import numpy as np
 import pytest
 from numpy.testing import assert_allclose
 
-from harness import rbridge
-from harness.km import CONF_TYPES, KaplanMeier
-from harness.quantiles import RULES, brookmeyer_crowley, median, quantiles
+from harness.core.km import CONF_TYPES, KaplanMeier
+from harness.core.quantiles import RULES, brookmeyer_crowley, median, quantiles
+from harness.r import bridge as rbridge
 from tests.test_km import CASES, assert_same, fit_case, load_without_r
 
 PROBS = [0.1, 0.25, 0.5, 0.75, 0.9]

@@ -4,8 +4,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from harness import rbridge
 from harness.errors import RError
+from harness.r import bridge as rbridge
 
 
 def test_probe_names_missing_r(monkeypatch):

@@ -6,10 +6,11 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from harness import ipd, reconstruct
-from harness.cases import load_pack
+from harness import ipd
 from harness.cli import main
-from harness.reconstruct.verdict import _as_printed
+from harness.ipd import reconstruct
+from harness.ipd.reconstruct.verdict import _as_printed
+from harness.pack.cases import load_pack
 
 PACK = Path(__file__).resolve().parent.parent / "cases" / "stork2022"
 #: regenerated in the byte-identity test: the fast ones (the whole pack takes about a minute on

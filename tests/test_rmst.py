@@ -1,4 +1,4 @@
-"""Restricted mean survival time (harness.rmst) against R's summary(fit, rmean = tau)."""
+"""Restricted mean survival time (harness.core.rmst) against R's summary(fit, rmean = tau)."""
 
 from __future__ import annotations
 
@@ -6,9 +6,9 @@ import numpy as np
 import pytest
 from numpy.testing import assert_allclose
 
-from harness import rbridge
-from harness.km import KaplanMeier
-from harness.rmst import rmst, rmst_difference
+from harness.core.km import KaplanMeier
+from harness.core.rmst import rmst, rmst_difference
+from harness.r import bridge as rbridge
 from tests.test_km import CASES, assert_same, fit_case, load_without_r
 
 TAUS = {

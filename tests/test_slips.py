@@ -1,6 +1,6 @@
 """Transcription slips: numbers one keystroke away, and the search that names them."""
 
-from harness.checks.slips import describe, find_slips, variants
+from harness.audit.checks.slips import describe, find_slips, variants
 
 
 def test_variants_of_a_short_number():

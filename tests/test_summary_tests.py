@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 from numpy.testing import assert_allclose
 
-from harness.summary_tests import chisq_p, fisher_exact_p, t_test_from_summaries
+from harness.core.summary_tests import chisq_p, fisher_exact_p, t_test_from_summaries
 
 TABLES = [
     [[22, 11], [22, 9]],            # Table 2, gender (PM vs no PM)

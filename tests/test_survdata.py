@@ -1,4 +1,4 @@
-"""Validation in harness.survdata: every error path, with its message."""
+"""Validation in harness.core.survdata: every error path, with its message."""
 
 from __future__ import annotations
 
@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 from numpy.testing import assert_array_equal
 
-from harness.survdata import SurvData, as_events, as_times
+from harness.core.survdata import SurvData, as_events, as_times
 
 
 @pytest.mark.parametrize(

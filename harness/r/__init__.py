@@ -1,1 +1,1 @@
-"""R sources used by :mod:`harness.rbridge` (package data)."""
+"""R sources used by :mod:`harness.r.bridge` (package data)."""

@@ -1,6 +1,6 @@
 # R side of `harness crosscheck`: every estimand R survival has, on the user's data, as a
 # named numeric vector whose names match harness/crosscheck.py's keys
-# ("estimand|variant|group"). Sourced by harness/rbridge.py.
+# ("estimand|variant|group"). Sourced by harness/r/bridge.py.
 
 harness_crosscheck <- function(time, status, group, times, tau, has_group) {
   out <- c()

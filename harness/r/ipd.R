@@ -1,5 +1,5 @@
 # R side of harness/ipd.py: every statistic of a comparison recomputed from a pseudo-IPD set
-# with R survival. Keys match harness.ipd.recompute. Sourced by harness/rbridge.py.
+# with R survival. Keys match harness.ipd.recompute. Sourced by harness/r/bridge.py.
 
 harness_ipd_gbw_p <- function(time, status, g) {
   # Gehan-Breslow-Wilcoxon (Prism's name): weighted log-rank with weight n_t (number at

@@ -1,5 +1,5 @@
-# Resampling baselines and helpers (harness.resample, harness.benchmarks.resampling).
-# Sourced by harness/rbridge.py into a private environment.
+# Resampling baselines and helpers (harness.resample, harness.tools.benchmarks.resampling).
+# Sourced by harness/r/bridge.py into a private environment.
 
 harness_coin_logrank <- function(time, status, group, nresample, type = "logrank") {
   # coin's Monte Carlo permutation log-rank test; returns statistic and p

@@ -1,4 +1,4 @@
-# Tests recomputed from printed summaries. Sourced by harness/rbridge.py into a private
+# Tests recomputed from printed summaries. Sourced by harness/r/bridge.py into a private
 # environment; every function returns plain numbers.
 
 harness_fisher_p <- function(counts) {

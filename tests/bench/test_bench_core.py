@@ -7,8 +7,8 @@ their targets.
 
 import pytest
 
-from harness.bench import best_time
-from harness.benchmarks.core import tied_data
+from harness.tools.bench import best_time
+from harness.tools.benchmarks.core import tied_data
 
 N = 10**5
 
@@ -22,8 +22,8 @@ def data():
 def test_km(benchmark, data):
     from lifelines import KaplanMeierFitter
 
-    from harness import rbridge
-    from harness.km import KaplanMeier
+    from harness.core.km import KaplanMeier
+    from harness.r import bridge as rbridge
 
     time, event, group = data
     fit = benchmark(lambda: KaplanMeier().fit(time, event, group))
@@ -41,8 +41,8 @@ def test_km(benchmark, data):
 def test_logrank(benchmark, data):
     from lifelines.statistics import logrank_test
 
-    from harness import rbridge
-    from harness.logrank import survdiff
+    from harness.core.logrank import survdiff
+    from harness.r import bridge as rbridge
 
     time, event, group = data
     res = benchmark(lambda: survdiff(time, event, group))

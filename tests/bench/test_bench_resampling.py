@@ -6,8 +6,8 @@ test and stored in ``benchmark.extra_info`` (seconds). Run with ``pytest tests/b
 import numpy as np
 import pytest
 
-from harness.bench import best_time
-from harness.benchmarks.resampling import lung_subset
+from harness.tools.bench import best_time
+from harness.tools.benchmarks.resampling import lung_subset
 
 
 def _once(fn) -> float:
@@ -22,7 +22,7 @@ def _once(fn) -> float:
 def test_permutation_logrank(benchmark):
     from lifelines.statistics import logrank_test
 
-    from harness import rbridge
+    from harness.r import bridge as rbridge
     from harness.resample import permutation_test
 
     t, e, g = lung_subset(64)
@@ -48,7 +48,7 @@ def test_permutation_logrank(benchmark):
 def test_bootstrap_median(benchmark):
     from lifelines import KaplanMeierFitter
 
-    from harness import rbridge
+    from harness.r import bridge as rbridge
     from harness.resample import bootstrap
 
     t, e, _ = lung_subset(44)
@@ -71,8 +71,8 @@ def test_bootstrap_median(benchmark):
 @pytest.mark.parametrize("routine,n,B", [("permutation", 64, 10**5), ("permutation", 10**5, 10**3),
                                          ("bootstrap", 64, 10**5), ("bootstrap", 10**5, 10**3)])
 def test_scaling(benchmark, routine, n, B):
-    from harness.benchmarks.resampling import measure, simulated
     from harness.resample import bootstrap, permutation_test
+    from harness.tools.benchmarks.resampling import measure, simulated
 
     t, e, g = simulated(n)
     if routine == "permutation":

@@ -1,0 +1,94 @@
+"""Baseline-table p-values recomputed from printed counts, or from mean, SD and n."""
+
+from __future__ import annotations
+
+import itertools
+
+import numpy as np
+
+from harness.audit.checks.common import p_result
+from harness.audit.context import Context
+from harness.audit.judge import Candidate
+from harness.audit.records import CaseResult
+from harness.core.summary_tests import chisq_p, fisher_exact_p, t_test_from_summaries
+from harness.pack import printed
+from harness.pack.cases import Case
+
+_LABELS = {
+    "fisher": "Fisher's exact",
+    "chisq": "chi-square",
+    "chisq_yates": "chi-square (Yates)",
+    "pooled": "pooled t",
+    "welch": "Welch t",
+}
+
+
+def check_contingency(case: Case, ctx: Context) -> CaseResult:
+    """Fisher's exact and chi-square (with and without Yates) p from printed counts.
+
+    R equivalent: ``fisher.test(counts)$p.value``, ``chisq.test(counts, correct=)$p.value``.
+    """
+    counts = np.asarray(case.inputs["counts"], dtype=np.int64)
+    python = {
+        "fisher": lambda: fisher_exact_p(counts),
+        "chisq": lambda: chisq_p(counts, correct=False),
+        "chisq_yates": lambda: chisq_p(counts, correct=True),
+    }
+    candidates = []
+    for test in case.tests:
+        r_value = None
+        if ctx.use_r:
+            from harness.r import bridge as rbridge
+
+            if test == "fisher":
+                r_value = rbridge.call("harness_fisher_p", counts)
+            else:
+                r_value = rbridge.call("harness_chisq_p", counts, test == "chisq_yates")
+        candidates.append(Candidate(test, _LABELS[test], python[test](), r_value))
+    return p_result(case, ctx, "baseline_counts", candidates)
+
+
+def _corners(ms: printed.MeanSD) -> tuple[np.ndarray, np.ndarray]:
+    """Printed value first, then every corner of the rounding box of (mean, SD)."""
+    m, s = ms.mean, ms.sd
+    means = [m.value] + [m.value - m.half_unit, m.value + m.half_unit]
+    sds = [s.value] + [max(s.value - s.half_unit, 0.0), s.value + s.half_unit]
+    pts = [(means[0], sds[0])] + list(itertools.product(means[1:], sds[1:]))
+    arr = np.array(pts)
+    return arr[:, 0], arr[:, 1]
+
+
+def check_ttest(case: Case, ctx: Context) -> CaseResult:
+    """Pooled and Welch t-test p from printed mean ± SD and n, over the rounding of the inputs.
+
+    The printed means and SDs are rounded, so the p they imply is a range: evaluated at the
+    printed values and at every corner of their rounding box (t is monotone in each), the
+    smallest and largest p bound it.
+
+    R equivalent: ``t.test(x, y, var.equal = TRUE/FALSE)`` for data with these summaries,
+    computed from the summaries by ``harness_t_from_summaries`` (``harness/r/stats.R``).
+    """
+    g1, g2 = case.inputs["groups"]
+    a, b = printed.parse_mean_sd(g1["mean_sd"]), printed.parse_mean_sd(g2["mean_sd"])
+    m1, s1 = _corners(a)
+    m2, s2 = _corners(b)
+    # all combinations of the two groups' corners; row 0 is the printed values
+    i, j = np.meshgrid(np.arange(m1.size), np.arange(m2.size), indexing="ij")
+    i, j = i.ravel(), j.ravel()
+    args = (m1[i], s1[i], np.full(i.size, g1["n"], float), m2[j], s2[j],
+            np.full(i.size, g2["n"], float))
+    candidates = []
+    for test in case.tests:
+        welch = test == "welch"
+        p = np.atleast_1d(t_test_from_summaries(*args, welch=welch).p)
+        r_p = None
+        if ctx.use_r:
+            from harness.r import bridge as rbridge
+
+            r_p = np.atleast_1d(rbridge.call("harness_t_from_summaries", *args, welch)["p"])
+        candidates.append(Candidate(
+            test, _LABELS[test], float(p[0]), None if r_p is None else float(r_p[0]),
+            float(p.min()), float(p.max()),
+            None if r_p is None else float(r_p.min()), None if r_p is None else float(r_p.max()),
+        ))
+    return p_result(case, ctx, "baseline_mean_sd", candidates)

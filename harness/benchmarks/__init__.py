@@ -1,8 +1,0 @@
-"""Benchmark definitions; importing this package registers them in :mod:`harness.bench`."""
-
-from harness.benchmarks import core  # noqa: F401
-
-try:  # resampling benchmarks live beside the resampling engine
-    from harness.benchmarks import resampling  # noqa: F401
-except ImportError:  # pragma: no cover - until the module exists
-    pass

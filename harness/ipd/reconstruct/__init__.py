@@ -1,0 +1,167 @@
+"""Pseudo individual patient data (IPD) that satisfy a paper's printed survival numbers.
+
+For each comparison a paper reports (``cases/<pack>/ipd/comparisons.toml``) this module builds
+a deterministic data set (time in months on a 0.1-month grid, event, group) whose Kaplan-Meier
+medians (Prism's rule), 3-/5-year rates, Mantel-Haenszel HR and CI (GraphPad Prism:
+``exp((O-E)/V)``, ``exp((O-E)/V +/- z/sqrt(V))``) and log-rank p round to the printed values,
+within the study's follow-up window. It is *not* the patients' data: it is evidence that the
+printed numbers can hold together (or, when no set is found, that they cannot).
+
+How
+---
+1. **Exact screen** of the numbers that depend on the data only through ``O-E`` and ``V``
+   (HR, CI bounds, two-group log-rank p). With ``x = ln HR = (O-E)/V`` and ``s = z/sqrt(V)``
+   they are linear constraints on ``(x, s)`` (the p gives ``r_lo s <= |x| <= r_hi s``), so a
+   linear program decides exactly whether *any* ``(O-E, V)`` fits; every subset is tried, and
+   the minimal infeasible ones are named. This part is a proof (under Prism's convention).
+2. **Constructive start**: per group, exponential event times at deterministic quantiles
+   with the printed median's rate, administrative censoring spread over the window.
+3. **Seeded simulated annealing** over event/censoring times on the grid (moves: shift a time,
+   put a time next to another subject's event time, toggle an event, snap a time onto a
+   printed median, swap the groups of two subjects adjacent in time, move a subject between
+   groups when the group size is searched over), minimising the summed distance of each
+   statistic from its printed rounding interval plus, while any fails, the distance of
+   ``(x, s) = (ln HR, z/sqrt V)`` from a steering point inside the region the exact screen
+   allows (restarts alternate the point of that region nearest to the start and its
+   Chebyshev centre, both within the attainable ``V <= n/4``). The statistics are computed by
+   :func:`fast_values`, a vectorised form of the survival core (log-rank O, E, V as
+   :func:`harness.core.logrank.survdiff`, the Kaplan-Meier curve of :mod:`harness.core.km`, Prism's
+   median rule as :mod:`harness.core.quantiles`). A near miss is closed by local search over
+   single moves and then over *pairs* of moves chosen on a linearisation in ``(x, s)``
+   (:func:`pair_polish`: one subject crossing one event time moves ``ln HR`` by more than
+   the width of the region three printed numbers leave). A set is accepted only when
+   :func:`harness.ipd.recompute` (the public core API) confirms every constraint.
+4. When annealing fails on a two-group comparison whose groups have printed sizes and rates at
+   one time, an **exhaustive search over event orders** (:mod:`.orders`) tries a family of
+   orders with O-E, V and the rates computed exactly, and turns a match into times.
+5. When the screen proves a conflict the verdict is ``inconsistent`` and the minimal
+   conflicting printed numbers are named. When only the search fails, a **deletion filter**
+   names a minimal set of printed numbers the search could not satisfy together, and the
+   verdict is ``unresolved``: a stochastic search that fails is evidence, not proof, that no
+   set exists.
+   The set written then satisfies the constraints left after dropping the comparison's
+   ``relax`` keys (documented in its header).
+
+PFS and OS of the same patients (Table 3) share groups and ids, and PFS <= OS per patient
+(a PFS-censored patient is OS-censored no earlier); the OS set is built first.
+
+Everything is seeded from the pack's seed and a CRC of the comparison id, so
+``harness reconstruct`` rewrites the CSVs byte for byte.
+
+Modules
+-------
+``spec``       comparison specs read from ``comparisons.toml`` (schema-validated)
+``screen``     the exact (O-E, V) screen (linear programs)
+``objective``  search state, vectorised statistics of a candidate, loss, PFS/OS matching
+``search``     constructive start, moves, annealing, polish
+``orders``     second strategy: exhaustive search over event orders (two groups)
+``verdict``    consistent / inconsistent / unresolved, and the conflicting printed numbers
+``writer``     the CSV and its header
+this file      the driver (``reconstruct_pack``, parallel over files)
+"""
+
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from harness.errors import CaseFileError
+from harness.ipd.reconstruct.objective import Problem, State, fast_values, match, unmatched
+from harness.ipd.reconstruct.screen import exact_conflicts
+from harness.ipd.reconstruct.search import SearchResult, search
+from harness.ipd.reconstruct.verdict import Outcome, reconstruct
+from harness.ipd.reconstruct.writer import header_lines, render_csv
+from harness.pack.cases import Pack
+from harness.pack.comparisons import COMPARISONS_FILE, GroupSpec, Spec, Target, load_specs
+
+__all__ = [
+    "COMPARISONS_FILE", "GroupSpec", "Outcome", "Problem", "SearchResult", "Spec", "State",
+    "Target", "exact_conflicts", "fast_values", "header_lines", "load_specs", "match",
+    "reconstruct", "reconstruct_pack", "reconstruct_unit", "render_csv", "search", "summary",
+    "units", "unmatched",
+]
+
+
+# ------------------------------------------------------------------------- driver
+def units(specs: list[Spec]) -> list[list[Spec]]:
+    """Groups of comparisons written to one file (an OS comparison and its PFS pair)."""
+    by_file: dict[str, list[Spec]] = {}
+    for s in specs:
+        by_file.setdefault(s.file, []).append(s)
+    out = []
+    for group in by_file.values():
+        group.sort(key=lambda s: 1 if s.pair_of else 0)
+        out.append(group)
+    return out
+
+
+def reconstruct_unit(unit: list[Spec]) -> tuple[str, str, list[Outcome]]:
+    """Rebuild one file's comparisons; returns (file name, CSV text, outcomes)."""
+    outcomes: list[Outcome] = []
+    base = reconstruct(unit[0])
+    outcomes.append(base)
+    for spec in unit[1:]:
+        if base.state is None:
+            outcomes.append(Outcome(spec, "unresolved", None, None, [], [], "",
+                                    "not searched: the OS set of these patients could not be "
+                                    "built"))
+            continue
+        fixed = base.state.copy()
+        outcomes.append(reconstruct(spec, couple_with=base.state, fixed=fixed))
+    return unit[0].file, render_csv(outcomes), outcomes
+
+
+def _unit_job(args: tuple[str, list[str]]) -> tuple[str, str, list[dict]]:
+    pack_path, ids = args
+    from harness.pack.cases import load_pack
+
+    specs = {s.id: s for s in load_specs(load_pack(pack_path))}
+    file, text, outs = reconstruct_unit([specs[i] for i in ids])
+    return file, text, [summary(o) for o in outs]
+
+
+def summary(o: Outcome) -> dict[str, Any]:
+    return {"id": o.spec.id, "verdict": o.verdict, "used": o.used,
+            "conflicts": [list(c) for c in o.conflicts], "kind": o.conflict_kind,
+            "message": o.message, "seconds": round(o.seconds, 2), "iterations": o.iterations,
+            "written": o.state is not None}
+
+
+def reconstruct_pack(pack: Pack, out_dir: Path | None = None, only: list[str] | None = None,
+                     jobs: int = 1) -> list[dict[str, Any]]:
+    """Rebuild every comparison of a pack (or those in ``only``) into ``out_dir``.
+
+    Returns one summary dict per comparison (id, verdict, conflicts, seconds, ...).
+    """
+    specs = load_specs(pack)
+    known = {s.id for s in specs}
+    unknown = sorted(set(only or ()) - known)
+    if unknown:
+        raise CaseFileError(
+            str(pack.path / "ipd" / COMPARISONS_FILE), "",
+            f"no comparison {', '.join(unknown)}; known: {', '.join(sorted(known))}")
+    todo = [u for u in units(specs) if only is None or any(s.id in only for s in u)]
+    out_dir = Path(out_dir) if out_dir else pack.path / "ipd"
+    out_dir.mkdir(parents=True, exist_ok=True)
+    args = [(str(pack.path), [s.id for s in u]) for u in todo]
+    if jobs > 1 and len(args) > 1:
+        import multiprocessing as mp
+        from concurrent.futures import ProcessPoolExecutor
+
+        # largest units first (an OS/PFS pair, then by number of targets) keeps both workers
+        # busy; results are put back in file order
+        cost = [-(len(u) * 100 + sum(len(s.targets) for s in u)) for u in todo]
+        order = sorted(range(len(args)), key=lambda i: (cost[i], i))
+        with ProcessPoolExecutor(jobs, mp_context=mp.get_context("spawn")) as ex:
+            done = list(ex.map(_unit_job, [args[i] for i in order]))
+        results = [None] * len(args)
+        for i, res in zip(order, done):
+            results[i] = res
+    else:
+        results = [_unit_job(a) for a in args]
+    summaries = []
+    for file, text, sums in results:
+        (out_dir / file).write_text(text, encoding="utf-8")
+        summaries += sums
+    return summaries

@@ -1,0 +1,237 @@
+"""Comparison specs: what a pseudo-IPD set must satisfy, read from ``comparisons.toml``."""
+
+from __future__ import annotations
+
+import math
+import tomllib
+from dataclasses import dataclass, replace
+from pathlib import Path
+
+from scipy import stats
+
+from harness.errors import CaseFileError
+from harness.pack import printed, schema
+from harness.pack.cases import Case, Pack
+
+Z = float(stats.norm.ppf(0.975))
+SLACK = 1e-12
+COMPARISONS_FILE = "comparisons.toml"
+#: constraint keys a comparison can have, in the order the deletion filter tries them
+_KEY_ORDER = ("hr", "ci_lower", "ci_upper", "p")
+
+
+# ----------------------------------------------------------------------------------- spec
+@dataclass(frozen=True)
+class Target:
+    """One printed number used (or held out) for a comparison.
+
+    ``key`` is the constraint's name inside its comparison: ``median[G]``, ``hr``,
+    ``ci_lower``, ``ci_upper``, ``p``, ``rate[G]@36`` / ``rate@36``, or for held-out numbers
+    ``gbw_p``, ``pooled_rate@36``, ``pct_time_gt@60``, ``count_censored_gt@60``.
+    """
+
+    key: str
+    kind: str
+    case: str
+    text: str
+    number: printed.Number
+    group: str | None = None
+    time: float | None = None
+    printed_as: str = ""  # the original print when ``text`` is a reading of a garble
+
+    @property
+    def interval(self) -> tuple[float, float]:
+        lo, hi = self.number.lo, self.number.hi
+        if self.kind in ("p", "gbw_p"):
+            lo = max(lo, 0.0)
+        return lo, hi
+
+    def allows(self, x: float) -> bool:
+        """Whether a recomputed value rounds to the printed number (percent for rates)."""
+        if x is None or not math.isfinite(x):
+            return False
+        return self.number.allows(x)
+
+    def label(self) -> str:
+        return f"{self.case} = {self.text}" + (f" (printed {self.printed_as!r})"
+                                               if self.printed_as else "")
+
+
+@dataclass(frozen=True)
+class GroupSpec:
+    label: str
+    n: int | None
+    n_range: tuple[int, int] | None
+    n_source: str
+
+
+@dataclass(frozen=True)
+class Spec:
+    """A comparison to rebuild, with its printed targets resolved from the case pack."""
+
+    id: str
+    title: str
+    file: str
+    endpoint: str
+    origin: str
+    groups: tuple[GroupSpec, ...]
+    numerator: str | None
+    targets: tuple[Target, ...]
+    heldout: tuple[Target, ...]
+    relax: tuple[str, ...]
+    pair_of: str | None
+    columns: tuple[str, str]
+    seed: int
+    max_months: float
+    grid: float
+    notes: tuple[str, ...] = ()
+
+    @property
+    def labels(self) -> list[str]:
+        return [g.label for g in self.groups]
+
+    @property
+    def k(self) -> int:
+        return len(self.groups)
+
+    def target(self, key: str) -> Target | None:
+        return next((t for t in self.targets if t.key == key), None)
+
+    @property
+    def total_n(self) -> int:
+        fixed = [g.n for g in self.groups if g.n is not None]
+        if len(fixed) == self.k:
+            return sum(fixed)
+        raise ValueError(f"{self.id}: total size needs every group's n")
+
+
+def _case_map(pack: Pack) -> dict[str, Case]:
+    return {f"{Path(c.file).stem}::{c.id}": c for c in pack.cases}
+
+
+def load_specs(pack: Pack, path: Path | None = None) -> list[Spec]:
+    """Read ``ipd/comparisons.toml`` of a pack and resolve every case id it names.
+
+    Raises
+    ------
+    CaseFileError
+        The file is missing or malformed, or names a case the pack does not have.
+    """
+    file = path or (pack.path / "ipd" / COMPARISONS_FILE)
+    try:
+        data = tomllib.loads(file.read_text(encoding="utf-8"))
+    except (OSError, tomllib.TOMLDecodeError) as exc:
+        raise CaseFileError(str(file), "", f"cannot be read: {exc}") from None
+    schema.validate(data, schema.COMPARISONS_SCHEMA, str(file))
+    cases = _case_map(pack)
+    d = data.get("defaults", {})
+    out: list[Spec] = []
+    specs_raw = data.get("comparison", [])
+    by_id = {c["id"]: c for c in specs_raw}
+    for i, raw in enumerate(specs_raw):
+        out.append(_spec(raw, i, d, cases, str(file), by_id))
+    return out
+
+
+def _get_case(cases: dict[str, Case], cid: str, file: str, key: str) -> Case:
+    if cid not in cases:
+        raise CaseFileError(file, key, f"names case {cid!r}, which the pack does not have")
+    return cases[cid]
+
+
+def _spec(raw: dict, i: int, d: dict, cases: dict[str, Case], file: str,
+          by_id: dict[str, dict]) -> Spec:
+    where = f"comparison[{i}] (id {raw.get('id')!r})"
+    pair = raw.get("pair_of")
+    if pair is not None and pair not in by_id:
+        raise CaseFileError(file, f"{where}.pair_of", f"no comparison {pair!r} in this file")
+    groups = []
+    for gi, g in enumerate(raw["groups"]):
+        n = g.get("n")
+        if pair and n is None and g.get("n_range") is None:
+            src = next(x for x in by_id[pair]["groups"] if x["label"] == g["label"])
+            n, g = src.get("n"), {**g, "n_range": src.get("n_range"),
+                                  "n_source": src.get("n_source", "")}
+        if isinstance(n, str):
+            n = int(_get_case(cases, n, file, f"{where}.groups[{gi}].n").value.value)
+        elif isinstance(n, list):
+            n = sum(int(_get_case(cases, c, file, f"{where}.groups[{gi}].n").value.value)
+                    for c in n)
+        rng = tuple(g["n_range"]) if g.get("n_range") else None
+        groups.append(GroupSpec(g["label"], n, rng, g.get("n_source", "")))
+    # a group whose size is "the rest" of a searched split: give it the complementary range
+    fixed_total = None
+    if any(g.n is None for g in groups):
+        totals = {"imaging diagnosis of pulmonary metastases": 64,
+                  "date of (first) pulmonary metastasectomy": 44}
+        fixed_total = totals.get(raw.get("origin", ""), None)
+        if fixed_total is None:
+            raise CaseFileError(file, f"{where}.groups", "searched sizes need a known total")
+    targets: list[Target] = []
+    read = raw.get("read", {})
+    notes = []
+    for gi, g in enumerate(raw["groups"]):
+        if g.get("median"):
+            c = _get_case(cases, g["median"], file, f"{where}.groups[{gi}].median")
+            targets.append(Target(f"median[{g['label']}]", "median", g["median"], c.published,
+                                  c.value, g["label"]))
+    if raw.get("hr"):
+        c = _get_case(cases, raw["hr"], file, f"{where}.hr")
+        targets.append(Target("hr", "hr", raw["hr"], c.published, c.value))
+    if raw.get("ci"):
+        c = _get_case(cases, raw["ci"], file, f"{where}.ci")
+        text = read.get("ci", c.published)
+        iv = printed.parse_interval(text)
+        orig = c.published if "ci" in read else ""
+        if orig:
+            notes.append(f"read: {raw['ci']} printed {orig!r}, targeted as {text!r} ({c.note})")
+        targets.append(Target("ci_lower", "ci_lower", raw["ci"], iv.lower.text, iv.lower,
+                              printed_as=orig))
+        targets.append(Target("ci_upper", "ci_upper", raw["ci"], iv.upper.text, iv.upper,
+                              printed_as=orig))
+    if raw.get("p"):
+        c = _get_case(cases, raw["p"], file, f"{where}.p")
+        targets.append(Target("p", "p", raw["p"], c.published, c.value))
+    for ri, r in enumerate(raw.get("rates", [])):
+        c = _get_case(cases, r["case"], file, f"{where}.rates[{ri}]")
+        key = f"rate[{r['group']}]@{r['time']:g}" if r.get("group") else f"rate@{r['time']:g}"
+        targets.append(Target(key, "rate", r["case"], c.published, c.value, r.get("group"),
+                              float(r["time"])))
+    heldout = []
+    for hi, h in enumerate(raw.get("heldout", [])):
+        c = _get_case(cases, h["case"], file, f"{where}.heldout[{hi}]")
+        key = h["stat"] + (f"@{h['time']:g}" if h.get("time") is not None else "")
+        value = c.value if isinstance(c.value, printed.Number) else None
+        if value is None:
+            raise CaseFileError(file, f"{where}.heldout[{hi}]", "needs a printed number")
+        heldout.append(Target(key, h["stat"], h["case"], c.published, value, None,
+                              float(h["time"]) if h.get("time") is not None else None))
+    numerator = raw.get("numerator")
+    if raw.get("hr") and numerator is None:
+        raise CaseFileError(file, f"{where}.numerator", "an HR needs its numerator group")
+    labels = [g.label for g in groups]
+    if numerator is not None and numerator != "auto" and numerator not in labels:
+        raise CaseFileError(file, f"{where}.numerator",
+                            f"{numerator!r} is not a group label ({', '.join(labels)}) or 'auto'")
+    for ri, r in enumerate(raw.get("rates", [])):
+        if r.get("group") is not None and r["group"] not in labels:
+            raise CaseFileError(file, f"{where}.rates[{ri}].group",
+                                f"{r['group']!r} is not a group label ({', '.join(labels)})")
+    if fixed_total is not None:
+        known = sum(g.n for g in groups if g.n is not None)
+        rest = [g for g in groups if g.n is None and g.n_range is None]
+        ranged = [g for g in groups if g.n_range is not None]
+        if len(rest) == 1 and len(ranged) == 1:
+            lo, hi = ranged[0].n_range
+            left = fixed_total - known
+            groups = [replace(g, n_range=(left - hi, left - lo)) if g is rest[0] else g
+                      for g in groups]
+    return Spec(
+        id=raw["id"], title=raw.get("title", raw["id"]), file=raw["file"],
+        endpoint=raw.get("endpoint", ""), origin=raw.get("origin", ""),
+        groups=tuple(groups), numerator=numerator, targets=tuple(targets),
+        heldout=tuple(heldout), relax=tuple(raw.get("relax", ())), pair_of=pair,
+        columns=tuple(raw.get("columns", ("months", "event"))),
+        seed=int(d.get("seed", 0)), max_months=float(d.get("max_months", 204.0)),
+        grid=float(d.get("grid_months", 0.1)), notes=tuple(notes),
+    )

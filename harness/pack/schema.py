@@ -1,0 +1,217 @@
+"""JSON Schemas of case-pack files, and validation whose errors name the file and the key.
+
+A pack is a folder holding ``pack.toml`` (the paper) and one or more case files
+(``*.toml``, each with ``[[case]]`` tables). The schemas are built from the estimand
+registry, so the closed list of statistics lives in one place.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import jsonschema
+
+from harness.errors import CaseFileError
+from harness.pack import registry
+
+PAPER_SCHEMA: dict[str, Any] = {
+    "type": "object",
+    "required": ["paper"],
+    "additionalProperties": False,
+    "properties": {
+        "paper": {
+            "type": "object",
+            "required": ["id", "title", "citation", "alpha"],
+            "additionalProperties": False,
+            "properties": {
+                "id": {"type": "string", "pattern": "^[a-z0-9_]+$"},
+                "title": {"type": "string"},
+                "citation": {"type": "string"},
+                "source": {"type": "string"},
+                "software": {"type": "array", "items": {"type": "string"}},
+                "alpha": {"type": "number", "exclusiveMinimum": 0, "exclusiveMaximum": 1},
+                "significant_if": {"enum": ["p <= alpha", "p < alpha"]},
+                "note": {"type": "string"},
+            },
+        }
+    },
+}
+
+_WHERE = {
+    "type": "object",
+    "minProperties": 1,
+    "additionalProperties": False,
+    "properties": {
+        "section": {"type": "string"},
+        "table": {"type": "string"},
+        "figure": {"type": "string"},
+        "row": {"type": "string"},
+        "column": {"type": "string"},
+        "quote": {"type": "string", "maxLength": 300},
+    },
+}
+
+
+def case_file_schema() -> dict[str, Any]:
+    """Schema of a case file; ``statistic`` is limited to the registry's estimands."""
+    all_tests = sorted({t for e in registry.ESTIMANDS.values() for t in e.tests})
+    case = {
+        "type": "object",
+        "required": ["id", "where", "published", "statistic", "expect"],
+        "additionalProperties": False,
+        "properties": {
+            "id": {"type": "string", "pattern": r"^[a-z0-9_.+-]+(::[a-z0-9_.+<>=-]+)*$"},
+            "where": _WHERE,
+            "published": {"type": "string", "minLength": 1},
+            "statistic": {"enum": sorted(registry.ESTIMANDS)},
+            "method": {"type": "string"},
+            "tests": {"type": "array", "minItems": 1, "items": {"enum": all_tests}},
+            "endpoint": {"enum": ["OS", "PFS"]},
+            "origin": {"type": "string"},
+            "groups": {"type": "array", "items": {"type": "string"}},
+            "inputs": {"type": "object"},
+            "note": {"type": "string"},
+            "expect": {
+                "type": "object",
+                "required": ["verdict"],
+                "additionalProperties": False,
+                "properties": {
+                    "verdict": {"enum": list(registry.VERDICTS)},
+                    "reason": {"type": "string", "minLength": 1},
+                },
+                "if": {"properties": {"verdict": {"enum": list(registry.FINDINGS)}}},
+                "then": {"required": ["reason"]},
+            },
+        },
+    }
+    return {
+        "type": "object",
+        "required": ["case"],
+        "additionalProperties": False,
+        "properties": {"case": {"type": "array", "minItems": 1, "items": case}},
+    }
+
+
+_RELAX_KEY = r"^(hr|ci_lower|ci_upper|p|median\[.+\]|rate(\[.+\])?@[0-9.]+)$"
+_CASE_ID = {"type": "string", "pattern": "^[a-z0-9_]+::[A-Za-z0-9_:.-]+$"}
+_MONTHS = {"type": "number", "exclusiveMinimum": 0}
+
+#: ``ipd/comparisons.toml``: what each pseudo-IPD set must satisfy (numbers by case id only)
+COMPARISONS_SCHEMA: dict[str, Any] = {
+    "type": "object",
+    "required": ["comparison"],
+    "additionalProperties": False,
+    "properties": {
+        "defaults": {
+            "type": "object",
+            "additionalProperties": False,
+            "properties": {
+                "seed": {"type": "integer", "minimum": 0},
+                "max_months": _MONTHS,
+                "grid_months": _MONTHS,
+            },
+        },
+        "comparison": {
+            "type": "array",
+            "minItems": 1,
+            "items": {
+                "type": "object",
+                "required": ["id", "file", "groups"],
+                "additionalProperties": False,
+                "properties": {
+                    "id": {"type": "string", "pattern": "^[a-z0-9_]+$"},
+                    "title": {"type": "string"},
+                    "file": {"type": "string", "pattern": "^[A-Za-z0-9_.-]+\\.csv$"},
+                    "endpoint": {"enum": ["OS", "PFS"]},
+                    "origin": {"type": "string"},
+                    "groups": {
+                        "type": "array",
+                        "minItems": 1,
+                        "items": {
+                            "type": "object",
+                            "required": ["label"],
+                            "additionalProperties": False,
+                            "properties": {
+                                "label": {"type": "string", "minLength": 1},
+                                "n": {"anyOf": [
+                                    {"type": "integer", "minimum": 1}, _CASE_ID,
+                                    {"type": "array", "minItems": 1, "items": _CASE_ID}]},
+                                "n_range": {"type": "array", "minItems": 2, "maxItems": 2,
+                                            "items": {"type": "integer", "minimum": 1}},
+                                "n_source": {"type": "string"},
+                                "median": _CASE_ID,
+                            },
+                        },
+                    },
+                    "numerator": {"type": "string"},
+                    "hr": _CASE_ID,
+                    "ci": _CASE_ID,
+                    "p": _CASE_ID,
+                    "rates": {"type": "array", "items": {
+                        "type": "object",
+                        "required": ["case", "time"],
+                        "additionalProperties": False,
+                        "properties": {"case": _CASE_ID, "time": _MONTHS,
+                                       "group": {"type": "string"}},
+                    }},
+                    "heldout": {"type": "array", "items": {
+                        "type": "object",
+                        "required": ["case", "stat"],
+                        "additionalProperties": False,
+                        "properties": {
+                            "case": _CASE_ID,
+                            "stat": {"enum": ["gbw_p", "pooled_rate", "pct_time_gt",
+                                              "count_censored_gt"]},
+                            "time": _MONTHS,
+                        },
+                    }},
+                    "read": {"type": "object", "additionalProperties": False,
+                             "properties": {"ci": {"type": "string"}}},
+                    "relax": {"type": "array", "items": {
+                        "type": "string", "pattern": _RELAX_KEY}},
+                    "pair_of": {"type": "string"},
+                    "columns": {"type": "array", "minItems": 2, "maxItems": 2,
+                                "items": {"type": "string", "pattern": "^[a-z_]+$"}},
+                },
+            },
+        },
+    },
+}
+
+
+def _key(path) -> str:
+    out = ""
+    for part in path:
+        out += f"[{part}]" if isinstance(part, int) else (f".{part}" if out else str(part))
+    return out
+
+
+def _explain(err: jsonschema.ValidationError) -> str:
+    v = err.validator
+    if v == "required":
+        return err.message.replace("is a required property", "is missing (required)")
+    if v == "additionalProperties":
+        return f"{err.message} (allowed: {', '.join(sorted(err.schema.get('properties', {})))})"
+    if v == "enum":
+        allowed = ", ".join(map(str, err.validator_value))
+        return f"{err.instance!r} is not allowed; expected one of: {allowed}"
+    if v == "type":
+        return f"expected {err.validator_value}, got {type(err.instance).__name__} {err.instance!r}"
+    return err.message
+
+
+def validate(data: dict[str, Any], schema: dict[str, Any], file: str, prefix: str = "") -> None:
+    """Validate ``data``; raise :class:`CaseFileError` naming the file and key of the first error.
+
+    Errors are reported deepest-first (the most specific explanation), in a stable order.
+    """
+    validator = jsonschema.Draft202012Validator(schema)
+    errors = sorted(validator.iter_errors(data),
+                    key=lambda e: (list(map(str, e.absolute_path)), e.message))
+    if not errors:
+        return
+    err = jsonschema.exceptions.best_match(errors)
+    key = _key(list(err.absolute_path))
+    if prefix:
+        key = f"{prefix}.{key}" if key else prefix
+    raise CaseFileError(file, key, _explain(err))

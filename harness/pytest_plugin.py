@@ -1,0 +1,126 @@
+"""pytest plugin: every case of every case pack is a test item.
+
+Registered through the ``pytest11`` entry point, so plain ``pytest`` collects
+``cases/<pack>/*.toml``. An item passes when Python and R agree with each other and the
+verdict equals the one the pack records. A case the pack records as a finding about the
+paper (``inconsistent`` or ``decision_error``) is a strict xfail: the suite stays green,
+the finding stays visible, and any change of verdict fails. The only module that imports
+pytest.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from tabulate import tabulate
+
+from harness.audit import audit_case
+from harness.audit import judge as consistency
+from harness.audit.checks import uses_r
+from harness.audit.context import Context
+from harness.audit.records import CaseResult
+from harness.errors import CaseFileError
+from harness.pack import registry
+from harness.pack.cases import PACK_FILE, Case, Paper, is_case_file, load_case_file, load_paper
+from harness.pack.printed import fmt
+
+
+class PublishedFinding(Exception):
+    """The audit found what the pack records about the paper (an expected finding)."""
+
+    def __init__(self, result: CaseResult):
+        self.result = result
+        super().__init__(result.message)
+
+
+class CaseMismatch(Exception):
+    """The audit's outcome differs from what the pack records, or Python and R disagree."""
+
+    def __init__(self, result: CaseResult, problem: str):
+        self.result = result
+        self.problem = problem
+        super().__init__(problem)
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    group = parser.getgroup("harness")
+    group.addoption("--harness-no-r", action="store_true",
+                    help="judge case packs with Python only (no R cross-check)")
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    config.addinivalue_line("markers", "r: the item calls R through rpy2")
+
+
+def pytest_report_header(config: pytest.Config) -> str:
+    from harness.r import bridge as rbridge
+
+    status = rbridge.probe()
+    state = f"available: {status.r_version}" if status.ok else f"unavailable: {status.reason}"
+    return f"harness: R {state}"
+
+
+def pytest_collect_file(file_path: Path, parent: pytest.Collector):
+    if is_case_file(file_path):
+        return CaseFile.from_parent(parent, path=file_path)
+    return None
+
+
+class CaseFile(pytest.File):
+    """A case file of a pack; yields one :class:`CaseItem` per case, sorted by id."""
+
+    def collect(self):
+        paper = load_paper(self.path.parent / PACK_FILE)
+        cases = load_case_file(self.path, paper)
+        for case in sorted(cases, key=lambda c: c.full_id):
+            item = CaseItem.from_parent(self, name=case.full_id, case=case, paper=paper)
+            if uses_r(case) and not self.config.getoption("--harness-no-r"):
+                item.add_marker("r")
+            if case.expect.is_finding:
+                item.add_marker(pytest.mark.xfail(
+                    strict=True, raises=PublishedFinding,
+                    reason=f"{case.expect.verdict}: {case.expect.reason}"))
+            yield item
+
+    def repr_failure(self, excinfo, style=None):
+        if isinstance(excinfo.value, CaseFileError):
+            return f"case file error: {excinfo.value}"
+        return super().repr_failure(excinfo, style)
+
+
+class CaseItem(pytest.Item):
+    """One published number, judged by the harness."""
+
+    def __init__(self, *, case: Case, paper: Paper, **kwargs):
+        super().__init__(**kwargs)
+        self.case = case
+        self.paper = paper
+
+    def runtest(self) -> None:
+        ctx = Context(self.paper, use_r=not self.config.getoption("--harness-no-r"))
+        result = audit_case(self.case, ctx)
+        expected = self.case.expect.verdict
+        if result.verdict == "error" and expected != "error":
+            raise CaseMismatch(result, "the recomputation failed or Python and R disagree")
+        if result.verdict != expected:
+            raise CaseMismatch(result, f"verdict {result.verdict!r}, the pack records {expected!r}")
+        if result.verdict in registry.FINDINGS:
+            raise PublishedFinding(result)
+
+    def repr_failure(self, excinfo, style=None):
+        exc = excinfo.value
+        if isinstance(exc, (CaseMismatch, PublishedFinding)):
+            r = exc.result
+            diff = consistency.rel_diff(r.python, r.r)
+            table = tabulate(
+                [[r.published, fmt(r.python), fmt(r.r), "-" if diff != diff else f"{diff:.2g}",
+                  r.verdict, self.case.expect.verdict]],
+                headers=["published", "Python", "R", "rel. diff", "verdict", "pack expects"],
+            )
+            head = exc.problem if isinstance(exc, CaseMismatch) else "finding"
+            return f"{self.case.full_id}: {head}\n{table}\nreason: {r.message}\nwhere: {r.source}"
+        return super().repr_failure(excinfo, style)
+
+    def reportinfo(self):
+        return self.path, None, f"case {self.case.full_id}"
