@@ -26,7 +26,7 @@ def default_pack() -> Path:
 
 
 def _verdict_list(text: str) -> list[str]:
-    from harness.pack.registry import VERDICTS
+    from harness.verdict import VERDICTS
 
     items = [v.strip() for v in text.split(",") if v.strip()]
     bad = [v for v in items if v not in VERDICTS]
@@ -87,49 +87,16 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def cmd_audit(args: argparse.Namespace) -> int:
-    from harness import report
-    from harness.audit import audit_pack
-    from harness.pack.cases import load_pack
+    from harness.audit import run_audit
+    from harness.report import render
 
-    packs = [load_pack(p) for p in (args.packs or [default_pack()])]
-    records, chunks, comparisons, html_notes = [], [], [], []
-    for pack in packs:
-        recs = audit_pack(pack, use_r=not args.no_r)
-        records += recs
-        notes = []
-        if args.no_r:
-            notes.append("Python only: R was not run (--no-r); no Python-vs-R cross-check.")
-        else:
-            from harness.r import bridge as rbridge
-
-            notes.append(f"Python and R ({rbridge.probe().r_version}) agree on every "
-                         "recomputation unless a row says 'error'.")
-        title = f"{pack.paper.id}: {pack.paper.citation}"
-        cmps = []
-        if args.format != "json":
-            from harness import ipd
-
-            if ipd.has_ipd(pack):
-                cmps = ipd.evaluate_pack(pack, use_r=not args.no_r)
-        if args.format == "html":
-            comparisons += cmps
-            html_notes += [title] + notes
-        if args.format == "table":
-            chunks.append(report.render_table(recs, title, notes, cmps))
-        elif args.format == "markdown":
-            chunks.append(report.render_markdown(recs, title, notes, cmps))
-    if args.format == "json":
-        text = report.render_json(records)
-    elif args.format == "html":
-        text = report.render_html(records, comparisons, "harness audit: "
-                                  + ", ".join(p.paper.id for p in packs), html_notes)
-    else:
-        text = "\n\n".join(chunks)
+    report = run_audit(args.packs or [default_pack()], use_r=not args.no_r)
+    text = render(report, args.format)
     if args.out:
         args.out.write_text(text + "\n", encoding="utf-8")
     else:
         print(text)
-    hit = sorted({r.verdict for r in records} & set(args.fail_on))
+    hit = report.matched(args.fail_on)
     if hit:
         print(f"harness: --fail-on matched: {', '.join(hit)}", file=sys.stderr)
         return 1

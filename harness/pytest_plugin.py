@@ -21,9 +21,9 @@ from harness.audit.checks import uses_r
 from harness.audit.context import Context
 from harness.audit.records import CaseResult
 from harness.errors import CaseFileError
-from harness.pack import registry
 from harness.pack.cases import PACK_FILE, Case, Paper, is_case_file, load_case_file, load_paper
 from harness.pack.printed import fmt
+from harness.verdict import FINDINGS
 
 
 class PublishedFinding(Exception):
@@ -104,8 +104,8 @@ class CaseItem(pytest.Item):
         if result.verdict == "error" and expected != "error":
             raise CaseMismatch(result, "the recomputation failed or Python and R disagree")
         if result.verdict != expected:
-            raise CaseMismatch(result, f"verdict {result.verdict!r}, the pack records {expected!r}")
-        if result.verdict in registry.FINDINGS:
+            raise CaseMismatch(result, f"verdict '{result.verdict}', the pack records '{expected}'")
+        if result.verdict in FINDINGS:
             raise PublishedFinding(result)
 
     def repr_failure(self, excinfo, style=None):

@@ -12,8 +12,11 @@ JSON_KEYS = {"case", "source", "statistic", "published", "python", "r", "verdict
 
 def test_json_records_python_only(capsys):
     assert main(["audit", "--no-r", "--format", "json"]) == 0
-    records = json.loads(capsys.readouterr().out)
-    assert len(records) >= 8
+    data = json.loads(capsys.readouterr().out)
+    records = data["records"]
+    assert len(records) == 199
+    assert data["use_r"] is False and data["r_version"] is None
+    assert len(data["comparisons"]) == 23
     assert all(JSON_KEYS <= rec.keys() for rec in records)
     assert all(rec["r"] is None for rec in records)
     gender = next(r for r in records if r["case"] == "stork2022::table2::gender::p")
@@ -75,4 +78,4 @@ def test_r_missing_exit_2(monkeypatch, capsys):
 def test_out_file(tmp_path):
     out = tmp_path / "audit.json"
     assert main(["audit", "--no-r", "--format", "json", "--out", str(out)]) == 0
-    assert json.loads(out.read_text())[0]["case"].startswith("stork2022::")
+    assert json.loads(out.read_text())["records"][0]["case"].startswith("stork2022::")

@@ -8,10 +8,11 @@ from pathlib import Path
 
 import pytest
 
-from harness import ipd, report
+from harness import ipd
 from harness.audit import audit_pack
 from harness.cli import main
 from harness.pack.cases import load_pack
+from harness.report.html import render_html
 
 PACK = Path(__file__).resolve().parent.parent / "cases" / "stork2022"
 CHROMIUM = "/usr/bin/chromium"
@@ -69,7 +70,7 @@ def page():
     pack = load_pack(PACK)
     records = audit_pack(pack, use_r=False)
     comps = ipd.evaluate_pack(pack, use_r=False)
-    return records, comps, report.render_html(records, comps, "stork2022", ["Python only"])
+    return records, comps, render_html(records, comps, "stork2022", ["Python only"])
 
 
 def test_page_is_well_formed_and_complete(page):

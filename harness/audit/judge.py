@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
+from typing import Protocol
 
 from harness.pack.printed import Number, fmt
 
@@ -105,26 +106,34 @@ def _describe(c: Candidate) -> str:
     return f"{c.label} {fmt(c.python)}"
 
 
-def printed_significance(printed: Number, alpha: float, p_le: bool = True) -> bool | None:
+class SignificanceRule(Protocol):
+    """What a paper says about significance: its alpha and its rule (``p <= alpha`` or
+    ``p < alpha``); :class:`harness.pack.cases.Paper` is one."""
+
+    alpha: float
+
+    def significant(self, p: float) -> bool: ...
+
+
+def printed_significance(printed: Number, rule: SignificanceRule) -> bool | None:
     """The significance call a printed p implies; None when the print cannot tell.
 
     ``<0.05`` is significant; ``>0.05`` is not; ``=`` values are compared with alpha by the
-    paper's rule (``p <= alpha`` or ``p < alpha``).
+    paper's rule (``rule.significant``).
     """
     if printed.relation in ("<", "<="):
-        return True if printed.value <= alpha else None
+        return True if printed.value <= rule.alpha else None
     if printed.relation in (">", ">="):
-        return False if printed.value >= alpha else None
-    return printed.value <= alpha if p_le else printed.value < alpha
+        return False if printed.value >= rule.alpha else None
+    return rule.significant(printed.value)
 
 
-def judge_p(printed: Number, candidates: list[Candidate], alpha: float,
-            p_le: bool = True) -> Judgement:
+def judge_p(printed: Number, candidates: list[Candidate], rule: SignificanceRule) -> Judgement:
     """Judge a printed p-value against one or more recomputations.
 
     ``consistent`` when any candidate's range overlaps the printed interval;
     ``decision_error`` when none does and every candidate makes the other significance call
-    than the printed p at ``alpha``; ``inconsistent`` otherwise.
+    than the printed p under the paper's ``rule``; ``inconsistent`` otherwise.
     """
     if not candidates:
         raise ValueError("judge_p needs at least one candidate")
@@ -137,15 +146,13 @@ def judge_p(printed: Number, candidates: list[Candidate], alpha: float,
         )
     best = min(candidates, key=lambda c: _distance(printed, c))
     listed = "; ".join(_describe(c) for c in candidates)
-    call = printed_significance(printed, alpha, p_le)
-    flips = call is not None and all(
-        (c.python <= alpha if p_le else c.python < alpha) != call for c in candidates
-    )
+    call = printed_significance(printed, rule)
+    flips = call is not None and all(rule.significant(c.python) != call for c in candidates)
     if flips:
         side = "significant" if call else "not significant"
         return Judgement(
             "decision_error",
-            f"printed {printed.text} is {side} at alpha={alpha:g}, but every recomputation "
+            f"printed {printed.text} is {side} at alpha={rule.alpha:g}, but every recomputation "
             f"makes the other call: {listed}",
             best,
         )

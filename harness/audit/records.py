@@ -6,6 +6,8 @@ import math
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
+from harness.verdict import Verdict
+
 
 @dataclass(frozen=True)
 class CaseResult:
@@ -24,8 +26,8 @@ class CaseResult:
     python, r : float or None
         The recomputed value closest to the printed one, in Python and in R (None when not
         recomputed, or R not run).
-    verdict : str
-        consistent, inconsistent, decision_error, unverifiable or error.
+    verdict : Verdict
+        consistent, inconsistent, decision_error, unverifiable or error (a str enum).
     message : str
         One line an auditor can read aloud.
     check : str
@@ -42,22 +44,28 @@ class CaseResult:
     published: str
     python: float | None
     r: float | None
-    verdict: str
+    verdict: Verdict
     message: str
     check: str
     expected: str = ""
     details: dict[str, Any] = field(default_factory=dict)
 
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "verdict", Verdict(self.verdict))  # a typo fails here
+
     def to_json(self) -> dict[str, Any]:
         """A JSON-ready dict; NaN (not computable) becomes null."""
-        return _nan_to_none(asdict(self))
+        out = nan_to_none(asdict(self))
+        out["verdict"] = str(self.verdict)
+        return out
 
 
-def _nan_to_none(value: Any) -> Any:
+def nan_to_none(value: Any) -> Any:
+    """``value`` with every NaN float (nested in dicts, lists, tuples) replaced by None."""
     if isinstance(value, float) and math.isnan(value):
         return None
     if isinstance(value, dict):
-        return {k: _nan_to_none(v) for k, v in value.items()}
+        return {k: nan_to_none(v) for k, v in value.items()}
     if isinstance(value, (list, tuple)):
-        return [_nan_to_none(v) for v in value]
+        return [nan_to_none(v) for v in value]
     return value

@@ -1,12 +1,22 @@
-"""Run a case pack: every case judged by its check, in the pack's reading order."""
+"""An audit session: every case of one or more packs judged by its check, and each pack's
+pseudo-IPD comparisons evaluated, gathered in one :class:`AuditReport`.
+
+The report is the only thing the renderers (:mod:`harness.report`), the CLI and the JSON see:
+they render it and never recompute.
+"""
 
 from __future__ import annotations
+
+from collections import Counter
+from dataclasses import dataclass, field
+from pathlib import Path
 
 from harness.audit.checks import run_check
 from harness.audit.context import Context
 from harness.audit.records import CaseResult
-from harness.errors import RError
-from harness.pack.cases import Case, Pack
+from harness.errors import CaseFileError, RError
+from harness.pack.cases import Case, Pack, load_pack
+from harness.verdict import VERDICTS, Verdict
 
 
 def audit_case(case: Case, ctx: Context) -> CaseResult:
@@ -16,13 +26,13 @@ def audit_case(case: Case, ctx: Context) -> CaseResult:
     except RError as exc:
         return CaseResult(
             case=case.full_id, source=case.source, statistic=case.statistic,
-            published=case.published, python=None, r=None, verdict="error",
+            published=case.published, python=None, r=None, verdict=Verdict.ERROR,
             message=str(exc), check=case.estimand.check, expected=case.expect.verdict,
         )
 
 
 def audit_pack(pack: Pack, use_r: bool = True) -> list[CaseResult]:
-    """Judge every case of a pack.
+    """Judge every case of a pack, in the pack's reading order.
 
     Raises
     ------
@@ -35,3 +45,139 @@ def audit_pack(pack: Pack, use_r: bool = True) -> list[CaseResult]:
         rbridge.require()
     ctx = Context(pack.paper, use_r=use_r)
     return [audit_case(case, ctx) for case in pack.cases]
+
+
+def verdict_counts(verdicts) -> dict[str, int]:
+    """Counts per verdict in report order (zeros included)."""
+    counts = Counter(str(v) for v in verdicts)
+    return {str(v): counts.get(str(v), 0) for v in VERDICTS}
+
+
+@dataclass
+class PackAudit:
+    """One pack's part of an audit: its paper, its records, its comparisons, notes."""
+
+    pack: Pack
+    records: list[CaseResult]
+    comparisons: list = field(default_factory=list)  # harness.ipd ComparisonResult
+    notes: list[str] = field(default_factory=list)
+
+    @property
+    def title(self) -> str:
+        """The heading reports print for the pack."""
+        return f"{self.pack.paper.id}: {self.pack.paper.citation}"
+
+
+@dataclass
+class AuditReport:
+    """Everything an audit found: what every output format renders.
+
+    Attributes
+    ----------
+    packs : list of PackAudit
+        Per pack: the paper, one :class:`CaseResult` per case, the pseudo-IPD comparisons
+        (:class:`harness.ipd.ComparisonResult`) and the notes printed under the heading.
+    use_r : bool
+        Whether R cross-checked the Python recomputations.
+    r_version : str or None
+        R's version string when R ran.
+    """
+
+    packs: list[PackAudit]
+    use_r: bool
+    r_version: str | None = None
+
+    @property
+    def records(self) -> list[CaseResult]:
+        return [r for p in self.packs for r in p.records]
+
+    @property
+    def comparisons(self) -> list:
+        return [c for p in self.packs for c in p.comparisons]
+
+    @property
+    def title(self) -> str:
+        return "harness audit: " + ", ".join(p.pack.paper.id for p in self.packs)
+
+    @property
+    def notes(self) -> list[str]:
+        """Every pack's heading and notes, in order (the HTML page prints them together)."""
+        return [line for p in self.packs for line in [p.title, *p.notes]]
+
+    def counts(self) -> dict[str, int]:
+        return verdict_counts(r.verdict for r in self.records)
+
+    def matched(self, verdicts) -> list[str]:
+        """The verdicts among ``verdicts`` that occur in the audit (for ``--fail-on``)."""
+        return sorted({str(r.verdict) for r in self.records} & {str(v) for v in verdicts})
+
+
+def _r_version(use_r: bool) -> str | None:
+    if not use_r:
+        return None
+    from harness.r import bridge as rbridge
+
+    rbridge.require()
+    return rbridge.probe().r_version
+
+
+def _notes(use_r: bool, r_version: str | None) -> list[str]:
+    if not use_r:
+        return ["Python only: R was not run (--no-r); no Python-vs-R cross-check."]
+    return [f"Python and R ({r_version}) agree on every recomputation unless a row says "
+            "'error'."]
+
+
+def unique_packs(paths) -> list[Path]:
+    """Pack folders named by ``paths`` (folders or their ``pack.toml``), each once, in order.
+
+    Raises
+    ------
+    CaseFileError
+        A path that does not exist, or a case file given where a pack folder is expected.
+    """
+    out: list[Path] = []
+    for raw in paths:
+        path = Path(raw)
+        if not path.exists():
+            raise CaseFileError(str(path), "", "no such file or folder")
+        if path.is_file() and path.name != "pack.toml":
+            raise CaseFileError(str(path), "", "is a case file; name its pack folder "
+                                f"({path.parent}) instead")
+        folder = (path.parent if path.is_file() else path).resolve()
+        if folder not in out:
+            out.append(folder)
+    return out
+
+
+def run_audit(packs, use_r: bool = True, comparisons: bool = True) -> AuditReport:
+    """Audit one or more packs: the function behind ``harness audit`` and every renderer.
+
+    Parameters
+    ----------
+    packs : iterable of Pack, str or Path
+        Loaded packs or pack folders (a folder named twice is audited once).
+    use_r : bool
+        Cross-check every recomputation in R (R must be usable).
+    comparisons : bool
+        Evaluate each pack's pseudo-IPD comparisons (``ipd/comparisons.toml``) too.
+
+    Raises
+    ------
+    CaseFileError
+        A pack does not load (the message names the file and the key).
+    RUnavailable
+        ``use_r`` is True and R cannot be used.
+    """
+    from harness import ipd
+
+    packs = list(packs)
+    loaded = [p for p in packs if isinstance(p, Pack)]
+    loaded += [load_pack(p) for p in unique_packs(p for p in packs if not isinstance(p, Pack))]
+    r_version = _r_version(use_r)
+    out = []
+    for pack in loaded:
+        records = audit_pack(pack, use_r=use_r)
+        cmps = ipd.evaluate_pack(pack, use_r=use_r) if comparisons and ipd.has_ipd(pack) else []
+        out.append(PackAudit(pack, records, cmps, _notes(use_r, r_version)))
+    return AuditReport(out, use_r=use_r, r_version=r_version)

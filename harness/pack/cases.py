@@ -15,6 +15,7 @@ from typing import Any
 
 from harness.errors import CaseFileError
 from harness.pack import printed, registry, schema
+from harness.verdict import FINDINGS
 
 PACK_FILE = "pack.toml"
 
@@ -44,7 +45,7 @@ class Expect:
 
     @property
     def is_finding(self) -> bool:
-        return self.verdict in registry.FINDINGS
+        return self.verdict in FINDINGS
 
 
 @dataclass(frozen=True)

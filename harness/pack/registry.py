@@ -306,10 +306,6 @@ ESTIMANDS: dict[str, Estimand] = {
     ]
 }
 
-#: verdicts a case can record as expected
-VERDICTS = ("consistent", "inconsistent", "decision_error", "unverifiable", "error")
-#: verdicts that are findings about the paper (shown as strict xfail under pytest)
-FINDINGS = ("inconsistent", "decision_error")
 
 
 def get(name: str) -> Estimand:

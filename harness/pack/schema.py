@@ -13,6 +13,7 @@ import jsonschema
 
 from harness.errors import CaseFileError
 from harness.pack import registry
+from harness.verdict import FINDINGS, VERDICTS
 
 PAPER_SCHEMA: dict[str, Any] = {
     "type": "object",
@@ -76,10 +77,10 @@ def case_file_schema() -> dict[str, Any]:
                 "required": ["verdict"],
                 "additionalProperties": False,
                 "properties": {
-                    "verdict": {"enum": list(registry.VERDICTS)},
+                    "verdict": {"enum": [str(v) for v in VERDICTS]},
                     "reason": {"type": "string", "minLength": 1},
                 },
-                "if": {"properties": {"verdict": {"enum": list(registry.FINDINGS)}}},
+                "if": {"properties": {"verdict": {"enum": [str(v) for v in FINDINGS]}}},
                 "then": {"required": ["reason"]},
             },
         },

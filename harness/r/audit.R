@@ -32,10 +32,6 @@ harness_mh_from_ci <- function(lower, upper, level) {
        p = stats::pchisq(chisq, df = 1, lower.tail = FALSE))
 }
 
-harness_sum <- function(parts) sum(parts)
-
-harness_percent <- function(count, n) 100 * count / n
-
 harness_pooled_mean_sd <- function(n, means, sds) {
   # rows of `means`, `sds` are points of the rounding box, columns the groups; the total's
   # mean and SD from the exact decomposition of the total sum of squares

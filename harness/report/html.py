@@ -176,3 +176,9 @@ def render_html(records, comparisons, title: str = "", notes: list[str] = (),
     parts.append(_audit_table(records))
     parts.append("</body></html>")
     return "\n".join(parts)
+
+
+def render(report) -> str:
+    """``harness audit --format html``: the page for an
+    :class:`~harness.audit.session.AuditReport`."""
+    return render_html(report.records, report.comparisons, report.title, report.notes)

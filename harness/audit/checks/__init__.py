@@ -15,39 +15,36 @@ from harness.pack.cases import Case
 Check = Callable[[Case, Context], CaseResult]
 
 
-def _registry() -> dict[str, Check]:
-    from harness.audit.checks import baseline, crossref, raw, summary, survival
-
-    return {
-        "contingency": baseline.check_contingency,
-        "ttest": baseline.check_ttest,
-        "needs_raw_data": raw.check_needs_raw_data,
-        "hr_vs_ci": survival.check_hr_vs_ci,
-        "ci_vs_hr": survival.check_ci_vs_hr,
-        "p_vs_ci": survival.check_p_vs_ci,
-        "count_sum": summary.check_count_sum,
-        "percent_of_count": summary.check_percent_of_count,
-        "pooled_mean_sd": summary.check_pooled_mean_sd,
-        "pooled_median_range": summary.check_pooled_median_range,
-        "same_number": crossref.check_same_number,
-    }
+#: check name (as the registry's estimands name it) -> the function that judges a case
+CHECKS: dict[str, Check] = {}
+#: checks that never call R (nothing is recomputed, only printed numbers are compared, or
+#: the arithmetic is exact)
+NO_R_CHECKS: set[str] = set()
 
 
-#: checks that never call R (nothing is recomputed, or only printed numbers are compared)
-NO_R_CHECKS = frozenset({"needs_raw_data", "same_number"})
+def check(name: str, uses_r: bool = True) -> Callable[[Check], Check]:
+    """Register the decorated function as the check ``name`` (``@check("hr_vs_ci")``)."""
+
+    def register(fn: Check) -> Check:
+        if name in CHECKS:
+            raise ValueError(f"check {name!r} is registered twice")
+        CHECKS[name] = fn
+        if not uses_r:
+            NO_R_CHECKS.add(name)
+        return fn
+
+    return register
 
 
 def run_check(case: Case, ctx: Context) -> CaseResult:
     """Judge one case with the check its estimand names."""
-    return _registry()[case.estimand.check](case, ctx)
+    return CHECKS[case.estimand.check](case, ctx)
 
 
 def uses_r(case: Case) -> bool:
     """Whether judging this case calls R (so a pytest item needs R)."""
     if case.estimand.check in NO_R_CHECKS:
         return False
-    if case.estimand.check == "count_sum":
-        return bool(case.inputs.get("parts"))
     if case.estimand.check in ("hr_vs_ci", "ci_vs_hr", "p_vs_ci"):
         # judged without R when the case lacks the HR or CI it needs, or prints 'ns'
         from harness.pack import printed
@@ -57,3 +54,7 @@ def uses_r(case: Case) -> bool:
             return False
         return all(case.inputs.get(k) for k in need[case.estimand.check])
     return True
+
+
+# the check modules register themselves with @check when imported
+from harness.audit.checks import baseline, crossref, raw, summary, survival  # noqa: E402,F401

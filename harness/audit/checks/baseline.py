@@ -6,6 +6,7 @@ import itertools
 
 import numpy as np
 
+from harness.audit.checks import check
 from harness.audit.checks.common import p_result
 from harness.audit.context import Context
 from harness.audit.judge import Candidate
@@ -23,6 +24,7 @@ _LABELS = {
 }
 
 
+@check("contingency")
 def check_contingency(case: Case, ctx: Context) -> CaseResult:
     """Fisher's exact and chi-square (with and without Yates) p from printed counts.
 
@@ -45,7 +47,7 @@ def check_contingency(case: Case, ctx: Context) -> CaseResult:
             else:
                 r_value = rbridge.call("harness_chisq_p", counts, test == "chisq_yates")
         candidates.append(Candidate(test, _LABELS[test], python[test](), r_value))
-    return p_result(case, ctx, "baseline_counts", candidates)
+    return p_result(case, ctx, "contingency", candidates)
 
 
 def _corners(ms: printed.MeanSD) -> tuple[np.ndarray, np.ndarray]:
@@ -58,6 +60,7 @@ def _corners(ms: printed.MeanSD) -> tuple[np.ndarray, np.ndarray]:
     return arr[:, 0], arr[:, 1]
 
 
+@check("ttest")
 def check_ttest(case: Case, ctx: Context) -> CaseResult:
     """Pooled and Welch t-test p from printed mean ± SD and n, over the rounding of the inputs.
 

@@ -21,8 +21,7 @@ def p_result(case: Case, ctx: Context, check: str, candidates: list[Candidate]) 
     bad = r_disagreement(case, check, ctx, candidates, details)
     if bad:
         return bad
-    j = judge_p(case.value, candidates, ctx.paper.alpha,
-                p_le=ctx.paper.significant_if == "p <= alpha")
+    j = judge_p(case.value, candidates, ctx.paper)
     return record(case, check, j.verdict, j.message, ctx, j.best.python, j.best.r, details)
 
 
@@ -76,9 +75,13 @@ def r_call(ctx: Context, name: str, *args, key: str | None = None):
 
 def record(case: Case, check: str, verdict: str, message: str, ctx: Context,
            python: float | None = None, r: float | None = None,
-           details: dict | None = None) -> CaseResult:
-    """A CaseResult for this case; notes a Python-only run in the message."""
-    if not ctx.use_r and python is not None:
+           details: dict | None = None, exact: bool = False) -> CaseResult:
+    """A CaseResult for this case; notes a Python-only run in the message.
+
+    ``exact``: the check's arithmetic is exact (integer sums, one division), so R is never
+    asked and a Python-only run is not worth a note.
+    """
+    if not ctx.use_r and python is not None and not exact:
         message += " [Python only: R not run]"
     return CaseResult(
         case=case.full_id, source=case.source, statistic=case.statistic,

@@ -8,6 +8,7 @@ share a value. No recomputation: the comparison is of printed numbers only, so R
 
 from __future__ import annotations
 
+from harness.audit.checks import check
 from harness.audit.checks.common import record
 from harness.audit.context import Context
 from harness.audit.judge import printed_significance
@@ -20,6 +21,7 @@ def _finite(x: float) -> float | None:
     return x if abs(x) != float("inf") else None
 
 
+@check("same_number", uses_r=False)
 def check_same_number(case: Case, ctx: Context):
     check = "same_number"
     here = case.value
@@ -46,8 +48,7 @@ def check_same_number(case: Case, ctx: Context):
     verdict = "inconsistent"
     extra = ""
     if registry.ESTIMANDS.get(of) is not None and registry.ESTIMANDS[of].is_p:
-        p_le = ctx.paper.significant_if == "p <= alpha"
-        calls = {printed_significance(v, ctx.paper.alpha, p_le) for v in [here] +
+        calls = {printed_significance(v, ctx.paper) for v in [here] +
                  [v for _, v in clash]}
         if None not in calls and len(calls) > 1:
             verdict = "decision_error"

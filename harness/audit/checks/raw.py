@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from harness.audit.checks import check
 from harness.audit.context import Context
 from harness.audit.records import CaseResult
 from harness.pack.cases import Case
@@ -29,6 +30,7 @@ _REASONS = {
 }
 
 
+@check("needs_raw_data", uses_r=False)
 def check_needs_raw_data(case: Case, ctx: Context) -> CaseResult:
     """Record why the printed number cannot be recomputed from what the paper prints."""
     reason = _REASONS.get(case.statistic, "the paper does not print what it would take")

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from harness.audit.checks import check
 from harness.audit.checks.common import (
     box_points,
     candidate,
@@ -22,36 +23,35 @@ from harness.pack.cases import Case
 from harness.pack.printed import fmt
 
 
+@check("count_sum", uses_r=False)
 def check_count_sum(case: Case, ctx: Context):
     """A printed total against the sum of its printed parts (exact integers)."""
     check = "count_sum"
     parts = case.inputs.get("parts")
     if not parts:
         return record(case, check, "unverifiable",
-                      "a count printed alone: nothing printed determines it", ctx)
+                      "a count printed alone: nothing printed determines it", ctx, exact=True)
     total = case.value
-    py = float(sum(parts))
-    r = r_call(ctx, "harness_sum", np.asarray(parts, dtype=float))
-    c = Candidate("sum", "sum of the parts", py, None if r is None else float(r))
-    bad = r_disagreement(case, check, ctx, [c])
-    if bad:
-        return bad
+    py = float(sum(parts))  # exact integer arithmetic: nothing for R to cross-check
+    c = Candidate("sum", "sum of the parts", py, None)
     labels = case.inputs.get("labels") or []
     shown = " + ".join(f"{n} {lab}".strip() for n, lab in
                        zip(parts, labels + [""] * (len(parts) - len(labels))))
     details = candidate_details([c])
     if total.relation == "=" and total.decimals == 0 and total.value == py:
-        return record(case, check, "consistent", f"{case.published} = {shown}", ctx, py, c.r,
-                      details)
+        return record(case, check, "consistent", f"{case.published} = {shown}", ctx, py, None,
+                      details, exact=True)
     if total.relation == "=" and total.decimals == 0:
         return record(case, check, "inconsistent",
                       f"printed total {case.published}, but {shown} = {py:g} "
-                      f"(off by {total.value - py:+g})", ctx, py, c.r, details)
+                      f"(off by {total.value - py:+g})", ctx, py, None, details, exact=True)
     ok = total.allows(py)
     return record(case, check, "consistent" if ok else "inconsistent",
-                  f"printed {case.published} vs {shown} = {py:g}", ctx, py, c.r, details)
+                  f"printed {case.published} vs {shown} = {py:g}", ctx, py, None, details,
+                  exact=True)
 
 
+@check("percent_of_count", uses_r=False)
 def check_percent_of_count(case: Case, ctx: Context):
     """GRIM-style: ``count / n * 100`` must round to the printed percentage.
 
@@ -60,27 +60,24 @@ def check_percent_of_count(case: Case, ctx: Context):
     check = "percent_of_count"
     count, n = case.inputs["count"], case.inputs["n"]
     pct = case.value
-    py = 100.0 * count / n
-    r = r_call(ctx, "harness_percent", float(count), float(n))
-    c = Candidate("percent", f"{count}/{n}", py, None if r is None else float(r))
-    bad = r_disagreement(case, check, ctx, [c])
-    if bad:
-        return bad
+    py = 100.0 * count / n  # one IEEE division: nothing for R to cross-check
+    c = Candidate("percent", f"{count}/{n}", py, None)
     of = case.inputs.get("of")
     shown = f"{count}/{n}" + (f" ({of})" if of else "")
     details = candidate_details([c])
     if count > n:
         return record(case, check, "inconsistent",
-                      f"count {count} exceeds its denominator {n}", ctx, py, c.r, details)
+                      f"count {count} exceeds its denominator {n}", ctx, py, None, details,
+                      exact=True)
     if pct.allows(py):
         return record(case, check, "consistent", f"{shown} = {fmt(py)}% rounds to {pct.text}",
-                      ctx, py, c.r, details)
+                      ctx, py, None, details, exact=True)
     fits = [k for k in range(n + 1) if pct.allows(100.0 * k / n)]
     hint = (f"; count {', '.join(map(str, fits))} of {n} would give it" if fits
             else f"; no count of {n} gives it")
     return record(case, check, "inconsistent",
                   f"{shown} = {fmt(py)}%, which does not round to {pct.text}{hint}",
-                  ctx, py, c.r, details)
+                  ctx, py, None, details, exact=True)
 
 
 def _pooled(n, means, sds):
@@ -102,6 +99,7 @@ def pooled_mean_sd(n, means, sds) -> tuple[np.ndarray, np.ndarray]:
     return _pooled(n, means, sds)
 
 
+@check("pooled_mean_sd")
 def check_pooled_mean_sd(case: Case, ctx: Context):
     """A total mean ± SD against the pooled groups' mean ± SD and sizes.
 
@@ -142,6 +140,7 @@ def check_pooled_mean_sd(case: Case, ctx: Context):
                   ctx, (cm if not ok_m else cs).python, (cm if not ok_m else cs).r, details)
 
 
+@check("pooled_median_range")
 def check_pooled_median_range(case: Case, ctx: Context):
     """A total median (range) against the groups' medians and ranges.
 

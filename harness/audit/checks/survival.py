@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import math
 
+from harness.audit.checks import check
 from harness.audit.checks.common import (
     box_points,
     candidate,
@@ -135,6 +136,7 @@ def _direction_note(case: Case, row: _Row) -> tuple[str, dict]:
 # -- checks -----------------------------------------------------------------------------------
 
 
+@check("hr_vs_ci")
 def check_hr_vs_ci(case: Case, ctx: Context) -> CaseResult:
     """A printed HR against its printed CI: the HR must lie at the CI's log midpoint.
 
@@ -175,6 +177,7 @@ def check_hr_vs_ci(case: Case, ctx: Context) -> CaseResult:
                   ctx, c.python, c.r, details)
 
 
+@check("ci_vs_hr")
 def check_ci_vs_hr(case: Case, ctx: Context) -> CaseResult:
     """A printed CI: positive, ordered, containing its HR, and log-symmetric about it.
 
@@ -237,6 +240,7 @@ def _p_candidates(row: _Row, tests, ctx: Context) -> list[Candidate]:
     return out
 
 
+@check("p_vs_ci")
 def check_p_vs_ci(case: Case, ctx: Context) -> CaseResult:
     """A printed p against the p its HR and CI imply.
 
@@ -269,7 +273,7 @@ def check_p_vs_ci(case: Case, ctx: Context) -> CaseResult:
         return bad
     # O-E and V belong to the log-rank convention: not reported for a Cox Wald p
     mh, mh_d = _mh_note(row) if case.statistic == "logrank_p" else ("", {})
-    j = judge_p(case.value, cands, ctx.paper.alpha, ctx.paper.significant_if == "p <= alpha")
+    j = judge_p(case.value, cands, ctx.paper)
     msg = j.message + (f"; {mh}" if mh else "")
     if j.verdict != "consistent" and case.statistic == "logrank_p":
         msg += ("; the paper's p is a log-rank test and its CI may be Mantel-Haenszel or Cox, "

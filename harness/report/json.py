@@ -1,0 +1,153 @@
+"""JSON: everything the other formats show, under a documented schema (:data:`SCHEMA`).
+
+The one owner of the audit's JSON format. ``records`` hold the per-case records exactly as
+:meth:`harness.audit.records.CaseResult.to_json` gives them; ``comparisons`` hold each
+pseudo-IPD comparison with its verdict, conflicts, per-number rows (printed, Python, R, role,
+reproduced), counts, the variant spread and the Kaplan-Meier curves the HTML page plots.
+"""
+
+from __future__ import annotations
+
+import json
+from collections import Counter
+from dataclasses import asdict
+from typing import Any
+
+from harness.audit.records import nan_to_none
+from harness.audit.session import AuditReport, PackAudit, verdict_counts
+
+FORMAT = "harness-audit"
+VERSION = 1
+
+_NUM = {"type": ["number", "null"]}
+_STR_LIST = {"type": "array", "items": {"type": "string"}}
+_RECORD = {
+    "type": "object",
+    "required": ["case", "source", "statistic", "published", "python", "r", "verdict",
+                 "message", "check", "expected", "details"],
+    "properties": {
+        "case": {"type": "string"}, "source": {"type": "string"},
+        "statistic": {"type": "string"}, "published": {"type": "string"},
+        "python": _NUM, "r": _NUM,
+        "verdict": {"enum": ["consistent", "inconsistent", "decision_error", "unverifiable",
+                             "error"]},
+        "message": {"type": "string"}, "check": {"type": "string"},
+        "expected": {"type": "string"}, "details": {"type": "object"},
+    },
+}
+_ROW = {
+    "type": "object",
+    "required": ["key", "role", "case", "printed", "python", "r", "reproduced"],
+    "properties": {
+        "key": {"type": "string"},
+        "role": {"enum": ["targeted", "dropped", "held out", "variant"]},
+        "case": {"type": "string"}, "printed": {"type": "string"},
+        "python": _NUM, "r": _NUM, "reproduced": {"type": ["boolean", "null"]},
+    },
+}
+_COMPARISON = {
+    "type": "object",
+    "required": ["pack", "id", "title", "file", "endpoint", "verdict", "finding", "conflicts",
+                 "conflict_kind", "numerator", "denominator", "sizes", "rows",
+                 "disagreements", "counts", "variant_spread", "curves", "marks", "has_data"],
+    "properties": {
+        "pack": {"type": "string"}, "id": {"type": "string"}, "title": {"type": "string"},
+        "file": {"type": "string"}, "endpoint": {"type": "string"},
+        "verdict": {"type": "string"}, "finding": {"type": "string"},
+        "conflicts": {"type": "array", "items": _STR_LIST},
+        "conflict_kind": {"type": "string"},
+        "numerator": {"type": ["string", "null"]}, "denominator": {"type": ["string", "null"]},
+        "sizes": {"type": "object", "additionalProperties": {"type": "integer"}},
+        "rows": {"type": "array", "items": _ROW},
+        "disagreements": _STR_LIST,
+        "counts": {"type": "object", "description": "role -> [reproduced, total]",
+                   "additionalProperties": {"type": "array", "items": {"type": "integer"},
+                                            "minItems": 2, "maxItems": 2}},
+        "variant_spread": {"type": "object", "additionalProperties": _NUM},
+        "curves": {"type": "object", "description": "group -> {time, survival, censored}",
+                   "additionalProperties": {
+                       "type": "object", "required": ["time", "survival", "censored"]}},
+        "marks": {"type": "array", "items": {"type": "object"}},
+        "has_data": {"type": "boolean"},
+    },
+}
+_PACK = {
+    "type": "object",
+    "required": ["id", "title", "citation", "software", "alpha", "significant_if",
+                 "heading", "notes", "counts", "comparison_counts"],
+    "properties": {
+        "id": {"type": "string"}, "title": {"type": "string"},
+        "citation": {"type": "string"}, "software": _STR_LIST, "alpha": {"type": "number"},
+        "significant_if": {"type": "string"},
+        "heading": {"type": "string"}, "notes": _STR_LIST,
+        "counts": {"type": "object", "additionalProperties": {"type": "integer"}},
+        "comparison_counts": {"type": "object", "additionalProperties": {"type": "integer"}},
+    },
+}
+#: JSON Schema (draft 2020-12) of ``harness audit --format json``
+SCHEMA: dict[str, Any] = {
+    "$schema": "https://json-schema.org/draft/2020-12/schema",
+    "title": "harness audit report",
+    "type": "object",
+    "required": ["format", "version", "use_r", "r_version", "title", "packs", "counts",
+                 "records", "comparisons"],
+    "properties": {
+        "format": {"const": FORMAT}, "version": {"const": VERSION},
+        "use_r": {"type": "boolean"}, "r_version": {"type": ["string", "null"]},
+        "title": {"type": "string"},
+        "packs": {"type": "array", "items": _PACK},
+        "counts": {"type": "object", "additionalProperties": {"type": "integer"}},
+        "records": {"type": "array", "items": _RECORD},
+        "comparisons": {"type": "array", "items": _COMPARISON},
+    },
+}
+
+
+def _pack(part: PackAudit) -> dict[str, Any]:
+    paper = part.pack.paper
+    return {
+        "id": paper.id, "title": paper.title, "citation": paper.citation,
+        "software": list(paper.software), "alpha": paper.alpha,
+        "significant_if": paper.significant_if,
+        "heading": part.title, "notes": list(part.notes),
+        "counts": verdict_counts(r.verdict for r in part.records),
+        "comparison_counts": dict(sorted(Counter(c.verdict for c in part.comparisons).items())),
+    }
+
+
+def comparison_to_json(c, pack_id: str) -> dict[str, Any]:
+    """One :class:`harness.ipd.ComparisonResult` as JSON-ready data."""
+    from harness.ipd import VARIANT_KEYS
+
+    rows = [asdict(row) for row in c.rows]
+    values = {row.key: row.python for row in c.rows}
+    return {
+        "pack": pack_id, "id": c.id, "title": c.title, "file": c.file,
+        "endpoint": c.endpoint, "verdict": c.verdict, "finding": c.finding,
+        "conflicts": [list(x) for x in c.conflicts], "conflict_kind": c.conflict_kind,
+        "numerator": c.numerator, "denominator": c.denominator,
+        "sizes": dict(c.sizes), "rows": rows, "disagreements": list(c.disagreements),
+        "counts": {k: list(v) for k, v in c.counts.items()},
+        "variant_spread": {k: values[k] for k in VARIANT_KEYS if k in values},
+        "curves": {g: {"time": list(t), "survival": list(s), "censored": list(cens)}
+                   for g, (t, s, cens) in c.curves.items()},
+        "marks": [dict(m) for m in c.marks], "has_data": c.has_data,
+    }
+
+
+def to_data(report: AuditReport) -> dict[str, Any]:
+    """The report as JSON-ready data (NaN as null), valid against :data:`SCHEMA`."""
+    return nan_to_none({
+        "format": FORMAT, "version": VERSION, "use_r": report.use_r,
+        "r_version": report.r_version, "title": report.title,
+        "packs": [_pack(p) for p in report.packs],
+        "counts": report.counts(),
+        "records": [r.to_json() for r in report.records],
+        "comparisons": [comparison_to_json(c, p.pack.paper.id)
+                        for p in report.packs for c in p.comparisons],
+    })
+
+
+def render(report: AuditReport) -> str:
+    """``harness audit --format json``."""
+    return json.dumps(to_data(report), indent=2, allow_nan=False, default=str)

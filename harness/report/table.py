@@ -1,0 +1,36 @@
+"""Plain-text table for a terminal: per pack, one row per case with its verdict and reason,
+the counts per verdict, then one row per pseudo-IPD comparison."""
+
+from __future__ import annotations
+
+from tabulate import tabulate
+
+from harness.audit.session import AuditReport, PackAudit
+from harness.report.common import (
+    CASE_HEADERS,
+    COMPARISON_HEADERS,
+    case_rows,
+    comparison_rows,
+    comparison_summary,
+    summary_line,
+)
+
+
+def render_pack(part: PackAudit) -> str:
+    """One pack's section."""
+    out = [part.title, *part.notes]
+    out.append(tabulate(case_rows(part.records), headers=CASE_HEADERS, tablefmt="simple",
+                        maxcolwidths=[None, 28, None, None, None, None, 60]))
+    out.append(summary_line(part.records))
+    if part.comparisons:
+        out += ["", "Pseudo patient data (cases/<pack>/ipd, `harness reconstruct`): every "
+                "statistic recomputed from each set"]
+        out.append(tabulate(comparison_rows(part.comparisons), headers=COMPARISON_HEADERS,
+                            tablefmt="simple", maxcolwidths=[None] * 7 + [60]))
+        out.append(comparison_summary(part.comparisons))
+    return "\n".join(out)
+
+
+def render(report: AuditReport) -> str:
+    """The whole audit as terminal text, one section per pack."""
+    return "\n\n".join(render_pack(p) for p in report.packs)

@@ -1,0 +1,94 @@
+"""The audit as one object: run_audit builds an AuditReport, every format renders it."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import jsonschema
+import pytest
+
+from harness.audit import AuditReport, run_audit
+from harness.audit.checks import CHECKS
+from harness.audit.records import CaseResult
+from harness.cli import main
+from harness.errors import CaseFileError
+from harness.pack import registry
+from harness.report import FORMATS, render
+from harness.report.json import SCHEMA
+from harness.verdict import VERDICTS, Verdict
+
+ROOT = Path(__file__).resolve().parent.parent
+SEED = ROOT / "cases" / "stork2022"
+SNAPSHOT = Path(__file__).resolve().parent / "results" / "audit_stork2022_nor.json"
+
+
+@pytest.fixture(scope="module")
+def report() -> AuditReport:
+    return run_audit([SEED], use_r=False)
+
+
+def test_guard_audit_json_unchanged(report):
+    """Not a single printed number changes: the whole no-R JSON equals the frozen snapshot
+    (tests/results/make_audit_snapshot.py wrote it; rerun it after an intended change)."""
+    assert render(report, "json") + "\n" == SNAPSHOT.read_text(encoding="utf-8")
+
+
+def test_json_valid_and_carries_the_comparisons(report):
+    data = json.loads(render(report, "json"))
+    jsonschema.validate(data, SCHEMA)
+    assert len(data["records"]) == 199
+    assert [c["id"] for c in data["comparisons"]] == [c.id for c in report.comparisons]
+    assert len(data["comparisons"]) == 23
+    # every comparison row the table shows is in the JSON, with its verdict and numbers
+    table = render(report, "table")
+    for c in data["comparisons"]:
+        assert c["id"] in table
+        assert c["verdict"] in ("consistent", "inconsistent", "unresolved")
+        assert c["rows"] and all(set(r) >= {"key", "role", "printed", "python"}
+                                 for r in c["rows"])
+    assert data["counts"] == report.counts()
+    assert sum(data["counts"].values()) == 199
+
+
+def test_every_format_renders_the_same_report(report):
+    seen = {fmt: render(report, fmt) for fmt in FORMATS}
+    first = report.comparisons[0].id
+    for fmt, text in seen.items():
+        assert first in text, fmt
+        assert "stork2022::table2::gender::p" in text, fmt
+    with pytest.raises(ValueError, match="unknown format 'pdf'; choose from table"):
+        render(report, "pdf")
+
+
+def test_cli_prints_what_the_api_renders(report, capsys):
+    assert main(["audit", "--no-r", "--format", "json", str(SEED)]) == 0
+    assert json.loads(capsys.readouterr().out) == json.loads(render(report, "json"))
+
+
+def test_fail_on_uses_the_report(report):
+    assert report.matched(["inconsistent", "error"]) == ["inconsistent"]
+    assert report.matched(["error"]) == []
+
+
+def test_same_pack_twice_is_audited_once():
+    rep = run_audit([SEED, SEED / "pack.toml"], use_r=False, comparisons=False)
+    assert len(rep.packs) == 1 and len(rep.records) == 199
+
+
+def test_case_file_as_pack_is_refused_clearly():
+    with pytest.raises(CaseFileError, match="is a case file; name its pack folder"):
+        run_audit([SEED / "table2.toml"], use_r=False)
+
+
+def test_verdicts_are_one_enum():
+    assert [str(v) for v in VERDICTS] == ["consistent", "inconsistent", "decision_error",
+                                           "unverifiable", "error"]
+    with pytest.raises(ValueError, match="'consistant' is not a valid Verdict"):
+        CaseResult("c", "s", "x", "1", None, None, "consistant", "m", "k")
+    assert CaseResult("c", "s", "x", "1", None, None, "error", "m", "k").verdict is Verdict.ERROR
+
+
+def test_every_estimand_has_a_registered_check():
+    missing = {e.check for e in registry.ESTIMANDS.values()} - set(CHECKS)
+    assert not missing
