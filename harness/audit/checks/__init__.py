@@ -6,34 +6,10 @@ must agree before the printed number is judged.
 
 from __future__ import annotations
 
-from collections.abc import Callable
-
+from harness.audit.checks.registry import CHECKS, NO_R_CHECKS, check  # noqa: F401
 from harness.audit.context import Context
 from harness.audit.records import CaseResult
 from harness.pack.cases import Case
-
-Check = Callable[[Case, Context], CaseResult]
-
-
-#: check name (as the registry's estimands name it) -> the function that judges a case
-CHECKS: dict[str, Check] = {}
-#: checks that never call R (nothing is recomputed, only printed numbers are compared, or
-#: the arithmetic is exact)
-NO_R_CHECKS: set[str] = set()
-
-
-def check(name: str, uses_r: bool = True) -> Callable[[Check], Check]:
-    """Register the decorated function as the check ``name`` (``@check("hr_vs_ci")``)."""
-
-    def register(fn: Check) -> Check:
-        if name in CHECKS:
-            raise ValueError(f"check {name!r} is registered twice")
-        CHECKS[name] = fn
-        if not uses_r:
-            NO_R_CHECKS.add(name)
-        return fn
-
-    return register
 
 
 def run_check(case: Case, ctx: Context) -> CaseResult:

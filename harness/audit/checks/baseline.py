@@ -6,8 +6,8 @@ import itertools
 
 import numpy as np
 
-from harness.audit.checks import check
 from harness.audit.checks.common import p_result
+from harness.audit.checks.registry import check
 from harness.audit.context import Context
 from harness.audit.judge import Candidate
 from harness.audit.records import CaseResult

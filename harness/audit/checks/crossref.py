@@ -8,8 +8,8 @@ share a value. No recomputation: the comparison is of printed numbers only, so R
 
 from __future__ import annotations
 
-from harness.audit.checks import check
 from harness.audit.checks.common import record
+from harness.audit.checks.registry import check
 from harness.audit.context import Context
 from harness.audit.judge import printed_significance
 from harness.pack import printed, registry

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from harness.audit.checks import check
+from harness.audit.checks.registry import check
 from harness.audit.context import Context
 from harness.audit.records import CaseResult
 from harness.pack.cases import Case

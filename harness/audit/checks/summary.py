@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import numpy as np
 
-from harness.audit.checks import check
 from harness.audit.checks.common import (
     box_points,
     candidate,
@@ -16,6 +15,7 @@ from harness.audit.checks.common import (
     r_disagreement,
     record,
 )
+from harness.audit.checks.registry import check
 from harness.audit.context import Context
 from harness.audit.judge import Candidate, overlaps
 from harness.pack import printed

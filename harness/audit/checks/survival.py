@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import math
 
-from harness.audit.checks import check
 from harness.audit.checks.common import (
     box_points,
     candidate,
@@ -24,6 +23,7 @@ from harness.audit.checks.common import (
     r_disagreement,
     record,
 )
+from harness.audit.checks.registry import check
 from harness.audit.checks.slips import describe, find_slips
 from harness.audit.context import Context
 from harness.audit.judge import Candidate, judge_p, overlaps
