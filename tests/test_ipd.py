@@ -64,7 +64,7 @@ def test_resampling_on_every_set_is_seeded_and_reported():
     first = with_two[0]
     spec = next(s for s in load_specs(load_pack(PACK)) if s.id == first.id)
     data = read_csv(Path(PACK) / "ipd" / spec.file, spec.id, spec.columns)
-    direct = permutation_test(data.time, data.event, data.group, test="logrank", B=10_000,
+    direct = permutation_test(data.time, data.event, data.group, weights="logrank", B=10_000,
                               seed=RESAMPLING_SEED, progress=False).p_value
     assert {r.key: r.python for r in first.rows}["p_perm"] == direct
 

@@ -49,7 +49,7 @@ def small():
 def test_observed_equals_harness_logrank(test, rho, gamma):
     t, e, g, s = small()
     for strata in (None, s):
-        r = permutation_test(t, e, g, strata, test=test, rho=rho, gamma=gamma, B=10, seed=1)
+        r = permutation_test(t, e, g, strata, weights=test, rho=rho, gamma=gamma, B=10, seed=1)
         ref = weighted_logrank(t, e, g, strata, weights=test, rho=rho, gamma=gamma)
         assert r.observed == pytest.approx(ref.chisq, rel=1e-12)
 
@@ -150,7 +150,9 @@ def test_cox_infinite_counts_as_extreme():
         ({"seed": "7"}, "seed must be an integer"),
         ({"seed": -1}, "non-negative"),
         ({"statistic": "wilcoxon"}, "statistic must be one of"),
-        ({"test": "nope"}, "test must be one of"),
+        ({"weights": "nope"}, "weights must be one of logrank, peto"),
+        ({"weights": "peto", "gamma": 1}, "gamma is only used with"),
+        ({"weights": "logrank", "rho": 1}, "rho is only used with"),
         ({"method": "exact", "exact_limit": 10}, "exceed exact_limit"),
         ({"levels": ["A", "B", "C"]}, r"group\(s\) \['C'\] have no rows"),
     ],
@@ -188,7 +190,7 @@ def test_same_permutations_as_survdiff(n):
         time=t, status=e, labels=labels)
     assert_allclose(ours, r, rtol=TOL)
     # G-rho with rho = 1 (Peto & Peto as survdiff computes it)
-    ours1 = permutation_statistics(t, e, g, labels, test="peto", rho=1)
+    ours1 = permutation_statistics(t, e, g, labels, weights="peto", rho=1)
     r1 = rbridge.evaluate(
         "apply(labels, 1, function(g) survdiff(Surv(time, status) ~ g, rho = 1)$chisq)",
         time=t, status=e, labels=labels)
@@ -247,7 +249,7 @@ def test_same_permutations_mh_and_cox_hr():
 def test_monte_carlo_p_agrees_with_coin(n, coin_type, ours_test):
     t, e, g = lung(n)
     B = 20000
-    ours = permutation_test(t, e, g, test=ours_test, statistic="coin", B=B, seed=2024)
+    ours = permutation_test(t, e, g, weights=ours_test, statistic="coin", B=B, seed=2024)
     r = rbridge.evaluate(
         "set.seed(1); lt <- coin::logrank_test(Surv(time, status) ~ factor(g), type = type,"
         " distribution = coin::approximate(nresample = B));"
@@ -299,6 +301,6 @@ def test_coin_prentice_is_not_survdiff_rho1():
     r = rbridge.evaluate(
         "lt <- coin::logrank_test(Surv(time, status) ~ factor(g), type = 'Prentice');"
         " statistic(lt)^2", time=t, status=e, g=g)
-    ours = permutation_test(t, e, g, test="peto", rho=1, statistic="coin", B=1, seed=1,
+    ours = permutation_test(t, e, g, weights="peto", rho=1, statistic="coin", B=1, seed=1,
                             method="monte-carlo").observed
     assert abs(ours - r) > 1e-3

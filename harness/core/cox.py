@@ -47,7 +47,10 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
-from harness.core.logrank import _Cells, _cells, _codes, _suffix_within
+from harness.core.cells import Cells as _Cells
+from harness.core.cells import level_codes as _codes
+from harness.core.cells import risk_cells as _cells
+from harness.core.cells import suffix_within as _suffix_within
 from harness.core.survdata import SurvData
 
 __all__ = ["CoxResult", "Test", "coxph"]

@@ -37,7 +37,7 @@ from scipy import stats
 from harness.core.logrank import survdiff
 from harness.core.printed_ci import log_centre, mh_from_ci
 
-__all__ = ["HazardRatio", "RecoveredMH", "hazard_ratio", "recover_mh"]
+__all__ = ["HazardRatio", "RecoveredMH", "hazard_ratio", "mh_log_hr", "recover_mh"]
 
 _METHODS = ("mantel-haenszel", "logrank")
 
@@ -47,6 +47,23 @@ def _z(conf_level: float) -> float:
     if not 0.0 < conf_level < 1.0:
         raise ValueError(f"conf_level must be strictly between 0 and 1, got {conf_level!r}")
     return float(stats.norm.ppf(0.5 + conf_level / 2.0))
+
+
+def mh_log_hr(o_minus_e: Any, variance: Any) -> np.ndarray:
+    """Mantel-Haenszel log hazard ratio ``(O1 - E1) / V``, elementwise; NaN where ``V <= 0``.
+
+    Vectorised (e.g. one value per resample); :func:`hazard_ratio` uses it for one data set,
+    :mod:`harness.resample` for every permutation or bootstrap replicate (with ``O - E`` and
+    ``V`` from :func:`harness.core.logrank.two_group_logrank`).
+
+    Notes
+    -----
+    R equivalent: ``fit <- survdiff(Surv(time, status) ~ group);
+    (fit$obs[2] - fit$exp[2]) / fit$var[2, 2]``.
+    """
+    v = np.asarray(variance, dtype=float)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        return np.where(v > 0, np.asarray(o_minus_e, dtype=float) / v, np.nan)
 
 
 @dataclass(frozen=True)
@@ -175,7 +192,7 @@ def hazard_ratio(
         if not v > 0:
             raise ValueError(
                 "the log-rank variance V is 0: the Mantel-Haenszel hazard ratio is undefined")
-        log_hr = (o[0] - e[0]) / v
+        log_hr = float(mh_log_hr(o[0] - e[0], v))
         se = 1.0 / np.sqrt(v)
     else:
         if min(o) <= 0 or min(e) <= 0:

@@ -15,15 +15,9 @@ groups with ``E_j = 0`` are dropped, then the first remaining group, and the res
 ``solve`` then stops with "system is exactly singular") the Moore-Penrose inverse is used and
 ``singular`` is set on the result.
 
-Weights ``w_t``:
-
-================================  =====================================================
-``"logrank"``                     1
-``"peto"`` / G-rho ``rho``        ``S(t-)^rho``, ``S`` the pooled Kaplan-Meier in the stratum
-``"fleming-harrington"``          ``S(t-)^rho (1 - S(t-))^gamma``
-``"gehan-breslow"``               ``n_t`` (Prism's "Gehan-Breslow-Wilcoxon")
-``"tarone-ware"``                 ``sqrt(n_t)``
-================================  =====================================================
+Weights ``w_t``: the table :data:`harness.core.cells.WEIGHTS` (log-rank, Peto & Peto /
+G-rho, Fleming-Harrington, Gehan-Breslow-Wilcoxon, Tarone-Ware), the one home of the weights;
+``weights=`` takes its keys.
 
 Everything is vectorised: one sort (``np.unique``) of the (stratum, time) keys, ``bincount``
 for the per-cell counts, reverse cumulative sums for the risk sets; no Python loop over event
@@ -44,6 +38,13 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
+from harness.core.cells import (
+    cell_weights,
+    check_weights,
+    level_codes,
+    risk_cells,
+    suffix_within,
+)
 from harness.core.survdata import SurvData
 
 __all__ = [
@@ -56,65 +57,47 @@ __all__ = [
     "tarone_ware",
     "logrank_trend",
     "logrank_scores",
+    "hypergeometric_factor",
+    "subject_scores",
+    "two_group_logrank",
 ]
 
-_WEIGHTS = ("logrank", "peto", "fleming-harrington", "gehan-breslow", "tarone-ware")
 
+def hypergeometric_factor(n: np.ndarray, d: np.ndarray) -> np.ndarray:
+    """``d (n - d) / (n - 1)`` per cell, 0 where ``n = 1``: the tie factor of the log-rank variance.
 
-# --------------------------------------------------------------------------------------------
-# shared machinery (also used by harness.core.cox)
-# --------------------------------------------------------------------------------------------
-@dataclass(frozen=True)
-class _Cells:
-    """Rows grouped into (stratum, time) cells, cells sorted by stratum then time."""
-
-    inverse: np.ndarray  # cell index of each row
-    time: np.ndarray  # time of each cell
-    stratum: np.ndarray  # stratum code of each cell
-    stop: np.ndarray  # for each cell: one past the last cell of its stratum
-    start: np.ndarray  # for each cell: the first cell of its stratum
-    n_strata: int
-
-
-def _codes(values: np.ndarray | None, n: int) -> tuple[np.ndarray, list]:
-    if values is None:
-        return np.zeros(n, dtype=np.intp), [None]
-    lv, inv = np.unique(values, return_inverse=True)
-    return inv.astype(np.intp).reshape(-1), list(lv.tolist())
-
-
-def _cells(time: np.ndarray, strata_codes: np.ndarray, n_strata: int) -> _Cells:
-    if n_strata == 1:
-        ut, inv = np.unique(time, return_inverse=True)
-        inv = inv.reshape(-1)
-        m = ut.size
-        return _Cells(inv, ut, np.zeros(m, np.intp), np.full(m, m, np.intp),
-                      np.zeros(m, np.intp), 1)
-    ut, tinv = np.unique(time, return_inverse=True)
-    key = strata_codes.astype(np.int64) * ut.size + tinv.reshape(-1)
-    uk, inv = np.unique(key, return_inverse=True)
-    inv = inv.reshape(-1)
-    s = (uk // ut.size).astype(np.intp)
-    ctime = ut[uk % ut.size]
-    first = np.searchsorted(s, np.arange(n_strata), side="left")
-    last = np.searchsorted(s, np.arange(n_strata), side="right")
-    return _Cells(inv, ctime, s, last[s], first[s], n_strata)
-
-
-def _suffix_within(values: np.ndarray, cells: _Cells) -> np.ndarray:
-    """Sum of ``values`` over cells at or after each cell, within its stratum (axis 0)."""
-    rev = np.cumsum(values[::-1], axis=0)[::-1]
-    pad = np.concatenate([rev, np.zeros((1,) + rev.shape[1:], rev.dtype)], axis=0)
-    return pad[np.arange(values.shape[0])] - pad[cells.stop]
-
-
-def _km_left(d: np.ndarray, n: np.ndarray, cells: _Cells) -> np.ndarray:
-    """Pooled Kaplan-Meier just before each cell's time, within its stratum."""
+    Notes
+    -----
+    R equivalent: the factor of ``survdiff``'s variance ``d (n - d) / (n - 1) * n_j/n (1 - n_j/n)``.
+    """
     with np.errstate(divide="ignore", invalid="ignore"):
-        lf = np.where((d > 0) & (d < n), np.log1p(-d / np.where(n > 0, n, 1)), 0.0)
-    # a cell with d == n empties the stratum: S(t-) is needed for no later cell of it
-    excl = np.cumsum(lf) - lf
-    return np.exp(excl - excl[cells.start])
+        return np.where(n > 1, d * (n - d) / (n - 1), 0.0)
+
+
+def two_group_logrank(n1: np.ndarray, n: np.ndarray, d1: np.ndarray,
+                      d: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """``O1 - E1`` and ``V`` of the two-group log-rank from counts per cell, vectorised.
+
+    Parameters
+    ----------
+    n1, n, d1, d : ndarray, shape (..., m)
+        Number at risk in group 1 and pooled, events in group 1 and pooled, at ``m`` cells
+        (e.g. one row per resample).
+
+    Returns
+    -------
+    o_minus_e, variance : ndarray, shape (...)
+        Summed over the last axis (cells); ``V`` is the hypergeometric variance.
+
+    Notes
+    -----
+    R equivalent: ``fit <- survdiff(Surv(time, status) ~ group)``;
+    ``fit$obs[2] - fit$exp[2]`` and ``fit$var[2, 2]`` for each row.
+    """
+    with np.errstate(divide="ignore", invalid="ignore"):
+        p = np.where(n > 0, n1 / n, 0.0)
+    c = hypergeometric_factor(n, d)
+    return (d1 - d * p).sum(axis=-1), (c * p * (1.0 - p)).sum(axis=-1)
 
 
 # --------------------------------------------------------------------------------------------
@@ -127,8 +110,8 @@ class LogRankResult:
     Attributes
     ----------
     test : str
-        ``"logrank"``, ``"peto"`` (G-rho), ``"fleming-harrington"``, ``"gehan-breslow"`` or
-        ``"tarone-ware"``.
+        The weight: a key of :data:`harness.core.cells.WEIGHTS` (``"logrank"``, ``"peto"``
+        (G-rho), ``"fleming-harrington"``, ``"gehan-breslow"``, ``"tarone-ware"``).
     levels : tuple
         Group labels in sorted order (R's factor order); arrays below follow it.
     n, events : ndarray of int
@@ -245,7 +228,7 @@ def _prepare(time, event, group, strata, coding, levels) -> tuple[SurvData, np.n
         index = {v: i for i, v in enumerate(lv)}
         g = np.fromiter((index[v] for v in data.group.tolist()), np.intp, data.n)
     else:
-        g, lv = _codes(data.group, data.n)
+        g, lv = level_codes(data.group, data.n)
     if len(lv) < 2:
         raise ValueError(f"only one group ({lv[0]!r}): a log-rank test needs at least two")
     return data, g, lv
@@ -255,31 +238,18 @@ def _compute(
     data: SurvData, g: np.ndarray, levels: list, test: str, rho: float, gamma: float
 ) -> LogRankResult:
     k = len(levels)
-    s_codes, s_levels = _codes(data.strata, data.n)
+    s_codes, s_levels = level_codes(data.strata, data.n)
     n_strata = len(s_levels)
-    cells = _cells(data.time, s_codes, n_strata)
+    cells = risk_cells(data.time, s_codes, n_strata)
     m = cells.time.size
     ev = data.event.astype(float)
     flat = cells.inverse * k + g
     rows = np.bincount(flat, minlength=m * k).reshape(m, k).astype(float)
     dead = np.bincount(flat, weights=ev, minlength=m * k).reshape(m, k)
-    n_jt = _suffix_within(rows, cells)
+    n_jt = suffix_within(rows, cells)
     n_t = n_jt.sum(axis=1)
     d_t = dead.sum(axis=1)
-
-    if test == "logrank":
-        w = np.ones(m)
-    elif test in ("peto", "fleming-harrington"):
-        s_left = _km_left(d_t, n_t, cells)
-        w = s_left**rho if rho != 0 else np.ones(m)
-        if gamma != 0:
-            w = w * (1.0 - s_left) ** gamma
-    elif test == "gehan-breslow":
-        w = n_t.copy()
-    elif test == "tarone-ware":
-        w = np.sqrt(n_t)
-    else:  # pragma: no cover - validated by callers
-        raise ValueError(test)
+    w = cell_weights(test, n_t, d_t, cells.start, rho, gamma)
 
     keep = d_t > 0
     w, n_jt, n_t, d_t, dead = w[keep], n_jt[keep], n_t[keep], d_t[keep], dead[keep]
@@ -287,9 +257,7 @@ def _compute(
     p = n_jt / n_t[:, None]
     obs_c = w[:, None] * dead
     exp_c = (w * d_t)[:, None] * p
-    with np.errstate(divide="ignore", invalid="ignore"):
-        c = np.where(n_t > 1, d_t * (n_t - d_t) / (n_t - 1), 0.0)
-    a = w**2 * c
+    a = w**2 * hypergeometric_factor(n_t, d_t)
     var = np.diag((a[:, None] * p).sum(axis=0)) - (p * a[:, None]).T @ p
 
     obs_s = np.zeros((k, n_strata))
@@ -341,13 +309,6 @@ def _chisq(obs: np.ndarray, exp: np.ndarray, var: np.ndarray) -> tuple[float, in
     return chisq, df, singular
 
 
-def _check_nonneg(name: str, value: float) -> float:
-    value = float(value)
-    if not np.isfinite(value) or value < 0:
-        raise ValueError(f"{name} must be a finite number >= 0, got {value!r}")
-    return value
-
-
 def weighted_logrank(
     time: Any,
     event: Any,
@@ -370,12 +331,14 @@ def weighted_logrank(
         Group labels; at least two distinct values.
     strata : array-like, optional
         Stratum labels; O, E and V are summed over strata, weights are computed within each.
-    weights : {"logrank", "peto", "fleming-harrington", "gehan-breslow", "tarone-ware"}
-        See the module docstring. ``"peto"`` uses ``rho`` (G-rho family, ``rho=1`` is Peto &
-        Peto as ``survdiff`` computes it, with the left-continuous pooled Kaplan-Meier);
+    weights : str
+        A key of :data:`harness.core.cells.WEIGHTS`: ``"logrank"``, ``"peto"``,
+        ``"fleming-harrington"``, ``"gehan-breslow"``, ``"tarone-ware"``. ``"peto"`` uses
+        ``rho`` (G-rho family, ``rho=1`` is Peto & Peto as ``survdiff`` computes it, with the
+        left-continuous pooled Kaplan-Meier);
         ``"fleming-harrington"`` uses ``rho`` and ``gamma``.
     rho, gamma : float
-        Exponents, >= 0.
+        Exponents, >= 0; a non-zero exponent the weight does not use raises ``ValueError``.
     coding : {"01", "12"}
         Event coding (``"12"`` for R's 1 = censored / 2 = event).
     levels : sequence, optional
@@ -397,13 +360,8 @@ def weighted_logrank(
     ``"peto"`` weight is Peto's modified survival ``prod(1 - d/(n+1))`` *including* the current
     time, so it differs from survdiff's ``rho = 1``.
     """
-    test = weights.lower() if isinstance(weights, str) else weights
-    if test not in _WEIGHTS:
-        raise ValueError(f"weights must be one of {', '.join(_WEIGHTS)}; got {weights!r}")
-    rho = _check_nonneg("rho", rho)
-    gamma = _check_nonneg("gamma", gamma)
-    if test == "peto" and gamma != 0:
-        raise ValueError("gamma is only used with weights='fleming-harrington'")
+    spec, rho, gamma = check_weights(weights, rho, gamma)
+    test = spec.name
     data, g, lv = _prepare(time, event, group, strata, coding, levels)
     return _compute(data, g, lv, test, rho, gamma)
 
@@ -608,25 +566,35 @@ def logrank_scores(
     ``coin::logrank_test`` permutes, so ``(O-E)^2 / [n1 n0 / (n (n-1)) sum a_i^2]`` is coin's
     asymptotic statistic for two groups (unstratified).
     """
-    test = weights.lower()
-    if test not in _WEIGHTS:
-        raise ValueError(f"weights must be one of {', '.join(_WEIGHTS)}; got {weights!r}")
-    rho = _check_nonneg("rho", rho)
-    gamma = _check_nonneg("gamma", gamma)
+    spec, rho, gamma = check_weights(weights, rho, gamma)
     data = SurvData.from_arrays(time, event, coding=coding)
-    cells = _cells(data.time, np.zeros(data.n, np.intp), 1)
+    cells = risk_cells(data.time, np.zeros(data.n, np.intp), 1)
     m = cells.time.size
     rows = np.bincount(cells.inverse, minlength=m).astype(float)
     d = np.bincount(cells.inverse, weights=data.event.astype(float), minlength=m)
-    n = _suffix_within(rows, cells)
-    if test == "logrank":
-        w = np.ones(m)
-    elif test in ("peto", "fleming-harrington"):
-        s_left = _km_left(d, n, cells)
-        w = s_left**rho * (1.0 - s_left) ** gamma
-    elif test == "gehan-breslow":
-        w = n
-    else:
-        w = np.sqrt(n)
+    n = suffix_within(rows, cells)
+    w = spec.function(n, d, cells.start, rho, gamma)
+    return subject_scores(w, d, n, cells.start, cells.inverse, data.event)
+
+
+def subject_scores(w: np.ndarray, d: np.ndarray, n: np.ndarray, start: np.ndarray,
+                   cell: np.ndarray, event: np.ndarray) -> np.ndarray:
+    """Weighted log-rank score of every row, ``w(t_i) delta_i - sum_{t <= t_i} w_t d_t / n_t``.
+
+    Parameters
+    ----------
+    w, d, n : ndarray
+        Weight, pooled events and pooled number at risk per cell.
+    start : ndarray of int
+        First cell of each cell's stratum (the sum restarts in every stratum).
+    cell, event : ndarray
+        Cell index and event indicator of each row.
+
+    Notes
+    -----
+    R equivalent: summed over a group, ``survdiff``'s ``obs - exp`` (for ``rho = 0``) and,
+    up to sign, ``statistic(coin::logrank_test(...), "centered")``.
+    """
     cum = np.cumsum(w * d / n)
-    return w[cells.inverse] * data.event - cum[cells.inverse]
+    within = cum - np.r_[0.0, cum][start]
+    return w[cell] * event - within[cell]

@@ -210,7 +210,7 @@ def _permutation_p(t: np.ndarray, e: np.ndarray, g: np.ndarray) -> float:
     """Log-rank permutation p (exact when the arrangements are few, else 10^4 resamples)."""
     from harness.resample import permutation_test
 
-    return float(permutation_test(t, e, g, test="logrank", B=10_000, seed=RESAMPLING_SEED,
+    return float(permutation_test(t, e, g, weights="logrank", B=10_000, seed=RESAMPLING_SEED,
                                   progress=False).p_value)
 
 
