@@ -158,3 +158,46 @@ def test_lung_logrank_by_sex_frozen():
                     np.concatenate([ref("survdiff/lung_sex/0/chisq"), ref("survdiff/lung_sex/0/obs"),
                                     ref("survdiff/lung_sex/0/exp")]), rtol=RTOL)
     assert res.observed.tolist() == [112, 53]
+
+
+# ------------------------------------------------ lifelines on the frozen R data sets
+# (tests/test_logrank.py runs these on R's data loaded through the bridge)
+@pytest.mark.parametrize(
+    "weights,kw,ll_kw",
+    [
+        ("logrank", {}, {}),
+        ("gehan-breslow", {}, {"weightings": "wilcoxon"}),
+        ("tarone-ware", {}, {"weightings": "tarone-ware"}),
+        ("fleming-harrington", {"rho": 1, "gamma": 1},
+         {"weightings": "fleming-harrington", "p": 1, "q": 1}),
+    ],
+)
+def test_lifelines_multivariate_agrees_on_frozen_data(weights, kw, ll_kw):
+    from lifelines.statistics import multivariate_logrank_test
+
+    d = event_data("veteran")
+    ours = L.weighted_logrank(d.time, d.event, d.celltype, weights=weights, **kw)
+    theirs = multivariate_logrank_test(d.time, d.celltype, d.event, **ll_kw)
+    assert_allclose(theirs.test_statistic, ours.chisq, rtol=RTOL)
+    assert theirs.degrees_of_freedom == ours.df
+
+
+def test_lifelines_two_sample_logrank_agrees_on_frozen_data():
+    from lifelines.statistics import logrank_test
+
+    d = event_data("lung")
+    m = (d.sex == 1).to_numpy()
+    theirs = logrank_test(d.time[m], d.time[~m], d.event[m], d.event[~m])
+    ours = L.survdiff(d.time, d.event, d.sex)
+    assert_allclose(theirs.test_statistic, ours.chisq, rtol=RTOL)
+    assert_allclose(theirs.p_value, ours.p_value, rtol=1e-7)
+
+
+def test_lifelines_peto_is_not_survdiff_rho1_on_frozen_data():
+    """lifelines' weightings="peto" uses Peto's modified survival at t, not S(t-)."""
+    from lifelines.statistics import multivariate_logrank_test
+
+    d = event_data("lung")
+    ours = L.survdiff(d.time, d.event, d.sex, rho=1)
+    theirs = multivariate_logrank_test(d.time, d.sex, d.event, weightings="peto")
+    assert 1e-5 < abs(theirs.test_statistic / ours.chisq - 1) < 1e-2
