@@ -6,10 +6,17 @@ verdict equals the one the pack records. A case the pack records as a finding ab
 paper (``inconsistent`` or ``decision_error``) is a strict xfail: the suite stays green,
 the finding stays visible, and any change of verdict fails. The only module that imports
 pytest.
+
+R gating (for case items that need R and for any test with the ``r`` marker or the ``r``
+fixture): without R such an item skips with the probe's reason
+(:func:`harness.r.bridge.probe`); when R is required (ini option ``harness_require_r = true``,
+or the environment variable ``CI`` set to ``1``/``true``/``yes``) it fails instead, and a run in
+which any R item was skipped fails at the end. ``HARNESS_NO_R=1`` makes R unavailable.
 """
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import pytest
@@ -47,10 +54,68 @@ def pytest_addoption(parser: pytest.Parser) -> None:
     group = parser.getgroup("harness")
     group.addoption("--harness-no-r", action="store_true",
                     help="judge case packs with Python only (no R cross-check)")
+    parser.addini("harness_require_r", type="bool", default=False,
+                  help="R items fail (not skip) when R is missing, and a run with a skipped R "
+                       "item fails; also on when the environment variable CI is true")
+
+
+def require_r_policy(config: pytest.Config) -> bool:
+    """Whether R is required: ini ``harness_require_r`` or the environment variable ``CI``."""
+    in_ci = os.environ.get("CI", "").strip().lower() in ("1", "true", "yes")
+    return bool(config.getini("harness_require_r")) or in_ci
+
+
+class RGate:
+    """Per-run R gating: skip (or fail when required) R items; count skipped R items."""
+
+    def __init__(self, required: bool):
+        self.required = required
+        self.skipped: list[str] = []
+
+    def check(self) -> None:
+        from harness.r import bridge as rbridge
+
+        status = rbridge.probe()
+        if status.ok:
+            return
+        if self.required:
+            pytest.fail(f"R is required for this check: {status.reason}", pytrace=False)
+        pytest.skip(f"R cross-check skipped: {status.reason}")
+
+    @pytest.hookimpl(tryfirst=True)
+    def pytest_runtest_setup(self, item: pytest.Item) -> None:
+        if item.get_closest_marker("r") is not None:
+            self.check()
+
+    def pytest_runtest_logreport(self, report: pytest.TestReport) -> None:
+        # an xfail is reported as "skipped" with ``wasxfail``: the check ran (R included) and
+        # its recorded finding held, so it is not a skipped R check
+        if report.skipped and not hasattr(report, "wasxfail") and "r" in report.keywords:
+            self.skipped.append(report.nodeid)
+
+    def pytest_sessionfinish(self, session: pytest.Session, exitstatus: int) -> None:
+        if self.required and self.skipped and session.exitstatus == 0:
+            session.exitstatus = pytest.ExitCode.TESTS_FAILED
+
+    def pytest_terminal_summary(self, terminalreporter) -> None:
+        if self.required and self.skipped:
+            terminalreporter.write_line(
+                f"FAILED: {len(self.skipped)} R cross-check(s) were skipped although R is "
+                "required: " + ", ".join(self.skipped[:5]), red=True)
 
 
 def pytest_configure(config: pytest.Config) -> None:
     config.addinivalue_line("markers", "r: the item calls R through rpy2")
+    config.pluginmanager.register(RGate(require_r_policy(config)), "harness-r-gate")
+
+
+@pytest.fixture
+def r(request: pytest.FixtureRequest):
+    """The R bridge module, after making sure R is usable (skip, or fail when R is required)."""
+    request.config.pluginmanager.get_plugin("harness-r-gate").check()
+    from harness.r import bridge as rbridge
+
+    return rbridge
 
 
 def pytest_report_header(config: pytest.Config) -> str:
@@ -83,10 +148,11 @@ class CaseFile(pytest.File):
                     reason=f"{case.expect.verdict}: {case.expect.reason}"))
             yield item
 
-    def repr_failure(self, excinfo, style=None):
+    def repr_failure(self, excinfo):
+        # pytest's Collector.repr_failure takes only ``excinfo``
         if isinstance(excinfo.value, CaseFileError):
             return f"case file error: {excinfo.value}"
-        return super().repr_failure(excinfo, style)
+        return super().repr_failure(excinfo)
 
 
 class CaseItem(pytest.Item):

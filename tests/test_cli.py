@@ -1,6 +1,9 @@
 """``harness audit``: formats, --no-r, --fail-on and exit codes."""
 
 import json
+import tomllib
+from collections import Counter
+from pathlib import Path
 
 import pytest
 
@@ -10,6 +13,16 @@ from tests.packs import GOOD_CASE, make_pack
 JSON_KEYS = {"case", "source", "statistic", "published", "python", "r", "verdict", "message"}
 
 
+def _recorded_verdicts() -> Counter:
+    """The verdicts the stork2022 pack records, counted from its TOML files directly."""
+    counts: Counter = Counter()
+    for file in sorted(Path(__file__).resolve().parents[1].glob("cases/stork2022/*.toml")):
+        if file.name != "pack.toml":
+            with file.open("rb") as fh:
+                counts.update(c["expect"]["verdict"] for c in tomllib.load(fh).get("case", []))
+    return counts
+
+
 def test_json_records_python_only(capsys):
     assert main(["audit", "--no-r", "--format", "json"]) == 0
     data = json.loads(capsys.readouterr().out)
@@ -17,6 +30,10 @@ def test_json_records_python_only(capsys):
     assert len(records) == 199
     assert data["use_r"] is False and data["r_version"] is None
     assert len(data["comparisons"]) == 23
+    verdicts = Counter(rec["verdict"] for rec in records)
+    assert verdicts == {"consistent": 128, "unverifiable": 59, "inconsistent": 12}
+    assert verdicts == _recorded_verdicts()
+    assert len({rec["case"] for rec in records}) == 199  # no case twice
     assert all(JSON_KEYS <= rec.keys() for rec in records)
     assert all(rec["r"] is None for rec in records)
     gender = next(r for r in records if r["case"] == "stork2022::table2::gender::p")

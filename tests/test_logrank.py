@@ -6,6 +6,8 @@ Each R cross-check keeps the exact R code beside the number it checks.
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import numpy as np
 import pytest
 from numpy.testing import assert_allclose, assert_array_equal
@@ -127,23 +129,8 @@ def test_stratified_survdiff_matches_r(r, name, col, stratum, code, rho):
 # --------------------------------------------------------------------------------------------
 # weights survdiff does not offer: an R loop written out here is the reference
 # --------------------------------------------------------------------------------------------
-R_WLR = """
-wlr <- function(time, status, group, wfun) {
-  g <- factor(group); k <- nlevels(g); gi <- as.integer(g)
-  O <- E <- numeric(k); V <- matrix(0, k, k); S <- 1
-  for (t in sort(unique(time[status == 1]))) {
-    risk <- time >= t; dead <- time == t & status == 1
-    n <- sum(risk); d <- sum(dead)
-    nj <- tabulate(gi[risk], k); dj <- tabulate(gi[dead], k)
-    w <- wfun(n, S)                      # S = pooled Kaplan-Meier just before t
-    O <- O + w * dj; E <- E + w * d * nj / n
-    if (n > 1) V <- V + w^2 * d * (n - d) / (n - 1) * (diag(nj / n, k) - outer(nj / n, nj / n))
-    S <- S * (1 - d / n)
-  }
-  u <- (O - E)[-1]
-  list(obs = O, exp = E, var = V, chisq = sum(solve(V[-1, -1, drop = FALSE], u) * u))
-}
-"""
+R_WLR = (Path(__file__).parent / "results" / "wlr.R").read_text(encoding="utf-8")  # one home:
+# the same loop makes the frozen values (tests/results/make_reference.R)
 
 WEIGHT_CASES = [
     # (python call, R weight function)

@@ -33,28 +33,48 @@ R_SURVDIFF = (
 )
 
 
-@pytest.mark.r
-@settings(max_examples=1200, **SETTINGS)
-@given(surv_datasets(min_groups=2))
-def test_survdiff_agrees_with_r(data):
+def _check_survdiff(data) -> list[str]:
+    """Compare survdiff (rho 0, 1) with R; return the branch taken for each rho."""
     from harness.r import bridge as rbridge
 
     time, ev, group = data
     ref = rbridge.evaluate(R_SURVDIFF, time=time, status=ev.astype(int), group=group)
     k = len(np.unique(group))
+    branches = []
     for rho, key in ((0, "r0"), (1, "r1")):
         res = L.survdiff(time, ev, group, rho=rho)
         out = ref[key]
         assert_allclose(res.observed, out["obs"] if "obs" in out else res.observed, rtol=1e-9)
         if _text(out["err"]):
             # R's solve() stops on a singular variance; we fall back to the pseudo-inverse
-            event("survdiff: R singular variance")
             assert "singular" in _text(out["err"])
             assert res.singular
+            branches.append("R singular variance")
             continue
         assert_allclose(res.expected, out["exp"], rtol=1e-9, atol=1e-12)
         assert_allclose(res.variance, np.asarray(out["var"]).reshape(k, k), rtol=1e-9, atol=1e-12)
         assert_allclose(res.chisq, out["chisq"], rtol=1e-8, atol=1e-10)
+        branches.append("compared")
+    return branches
+
+
+@pytest.mark.r
+@settings(max_examples=1200, **SETTINGS)
+@given(surv_datasets(min_groups=2))
+def test_survdiff_agrees_with_r(data):
+    for branch in _check_survdiff(data):
+        event(f"survdiff: {branch}")
+
+
+@pytest.mark.r
+def test_survdiff_comparison_runs_both_branches():
+    """Each branch of the property's comparison runs, on a data set chosen to reach it."""
+    two = np.array([0, 0, 1, 1])
+    # everyone dies at the same time: V = 0, R's solve() stops
+    assert _check_survdiff((np.full(4, 3.0), np.ones(4, bool), two)) == [
+        "R singular variance"] * 2
+    assert _check_survdiff((np.array([1.0, 4.0, 2.0, 3.0]), np.array([1, 1, 1, 0], bool),
+                            two)) == ["compared"] * 2
 
 
 R_COX = (
@@ -69,16 +89,15 @@ R_COX = (
 SKIPPED = {"infinite": 0, "total": 0}
 
 
-@pytest.mark.r
-@settings(max_examples=800, **SETTINGS)
-@given(surv_datasets(min_groups=2))
-def test_coxph_binary_group_agrees_with_r(data):
+def _check_coxph(data) -> list[str]:
+    """Compare coxph (efron, breslow) with R; return the branch taken for each ties method."""
     from harness.r import bridge as rbridge
 
     time, ev, group = data
     x = (group == 0).astype(float)
     ref = rbridge.evaluate(R_COX, time=time, status=ev.astype(int), x=x)
     SKIPPED["total"] += 1
+    branches = []
     for ties in ("efron", "breslow"):
         out = ref[ties]
         try:
@@ -87,21 +106,23 @@ def test_coxph_binary_group_agrees_with_r(data):
             # no information at all (every risk set at an event is homogeneous in x)
             assert "information matrix is singular" in str(exc)
             assert out["score"] == 0 and np.all(np.asarray(out["se"]) == 0)
-            event(f"coxph {ties}: no information (skipped)")
+            branches.append("no information")
             continue
         warn = _text(out["warn"])
         r_inf = "infinite" in warn or "converge" in warn
         assert_allclose(fit.loglik[0], out["loglik"][0], rtol=1e-12, atol=1e-12)
-        if np.isfinite(out["score"]):  # R gives NaN when the information vanishes at 0
-            # the score test (at beta = 0) never diverges: compared whenever R defines it
+        # R gives NaN when the information vanishes at 0 (then there is no score test to
+        # compare); the score test (at beta = 0) never diverges: compared whenever R defines it
+        score = "score compared" if np.isfinite(out["score"]) else "no R score"
+        if score == "score compared":
             assert_allclose(fit.score.chisq, out["score"], rtol=1e-8, atol=1e-12)
         if r_inf or fit.infinite.any():
             # a diverging coefficient: R warns, we flag `infinite`. The two flags agree in most
             # such examples but not all degenerate ones (R's |U var| test vs ours), so only the
             # coefficient comparison is skipped, and counted.
-            event(f"coxph {ties}: infinite coefficient (skipped); flags agree: "
-                  f"{r_inf == bool(fit.infinite.any())}")
             SKIPPED["infinite"] += 1
+            branches.append(f"infinite coefficient, {score}; flags agree: "
+                            f"{r_inf == bool(fit.infinite.any())}")
             continue
         # a coefficient near 0 is compared on the scale of its SE: R stops at a loglik change
         # of 1e-12 relative, which leaves ~1e-11 absolute in beta
@@ -109,3 +130,28 @@ def test_coxph_binary_group_agrees_with_r(data):
         assert_allclose(fit.se, out["se"], rtol=1e-8)
         assert_allclose(fit.loglik[1], out["loglik"][1], rtol=1e-12)
         assert_allclose(fit.wald.chisq, out["wald"], rtol=1e-7, atol=1e-12)
+        branches.append(f"compared, {score}")
+    return branches
+
+
+@pytest.mark.r
+@settings(max_examples=800, **SETTINGS)
+@given(surv_datasets(min_groups=2))
+def test_coxph_binary_group_agrees_with_r(data):
+    for ties, branch in zip(("efron", "breslow"), _check_coxph(data)):
+        event(f"coxph {ties}: {branch}")
+
+
+@pytest.mark.r
+def test_coxph_comparison_runs_every_branch():
+    """Each branch of the property's comparison runs, on a data set chosen to reach it."""
+    two = np.array([0, 0, 0, 1, 1, 1])
+    t = np.array([1.0, 2.0, 3.0, 4.0, 5.0, 6.0])
+    # overlapping groups: everything compared
+    assert _check_coxph((t, np.ones(6, bool), np.array([0, 1, 0, 1, 0, 1]))) == [
+        "compared, score compared"] * 2
+    # group 0 dies first, always: monotone likelihood, the coefficient diverges
+    branches = _check_coxph((t, np.ones(6, bool), two))
+    assert all(b.startswith("infinite coefficient, score compared") for b in branches), branches
+    # the only event's risk set holds one group only: no information at all
+    assert _check_coxph((t, np.array([0, 0, 0, 0, 0, 1], bool), two)) == ["no information"] * 2

@@ -2,6 +2,9 @@
 
 import pytest
 
+# imported before the in-process runs, whose module snapshot would otherwise drop numpy
+# (numpy cannot be imported twice in one process: this file alone used to INTERNALERROR)
+import harness.r.bridge  # noqa: F401
 from tests.packs import GOOD_CASE, PAPER
 
 pytest_plugins = ["pytester"]
@@ -60,3 +63,50 @@ def test_malformed_case_file_is_a_collection_error(pack):
     result = pack.runpytest("--harness-no-r", "cases")
     result.assert_outcomes(errors=1)
     result.stdout.fnmatch_lines(["*case file error*table1.toml: case[[]0[]].statistic*"])
+
+
+# ---------------------------------------------------------------- unreadable case files
+# Each must be a clean collection error that names the file and the cause: not an
+# INTERNALERROR, not "no tests ran" with exit code 3.
+def _write_bytes(pytester, data: bytes) -> None:
+    (pytester.path / "cases" / "demo" / "table1.toml").write_bytes(data)
+
+
+@pytest.mark.parametrize(
+    "data, cause",
+    [
+        (GOOD_CASE.replace("A demo", "x").replace("Sex", "Caf\xe9").encode("latin-1"),
+         "*table1.toml: is not UTF-8: byte 0xe9 on line 3 (TOML files are UTF-8; was it saved"
+         " as Latin-1?)*"),
+        (b"\xef\xbb\xbf" + GOOD_CASE.encode(),
+         "*table1.toml: starts with a UTF-8 byte-order mark (BOM)*"),
+        (GOOD_CASE.replace('published = "0.1"', 'published = "0.1').encode(),
+         "*table1.toml: not valid TOML: *line 4*"),
+    ],
+    ids=["latin1-byte", "bom", "toml-syntax"],
+)
+def test_unreadable_case_file_is_a_clean_collection_error(pack, data, cause):
+    _write_bytes(pack, data)
+    result = pack.runpytest("--harness-no-r", "cases")
+    result.assert_outcomes(errors=1)
+    assert result.ret == pytest.ExitCode.INTERRUPTED  # "errors during collection", not 3
+    result.stdout.fnmatch_lines(["*ERROR collecting cases/demo/table1.toml*",
+                                 "case file error: " + cause])
+    assert "INTERNALERROR" not in result.stdout.str() + result.stderr.str()
+
+
+def test_unexpected_collection_exception_is_reported_not_internal(pack, monkeypatch):
+    """Any other exception while collecting a case file: pytest's own collection error."""
+    import harness.pytest_plugin as plugin
+
+    def broken(path, paper):
+        raise RuntimeError(f"simulated loader crash on {path.name}")
+
+    monkeypatch.setattr(plugin, "load_case_file", broken)  # the in-process run uses it
+    _write(pack, GOOD_CASE)
+    result = pack.runpytest("--harness-no-r", "cases")
+    result.assert_outcomes(errors=1)
+    assert result.ret == pytest.ExitCode.INTERRUPTED
+    result.stdout.fnmatch_lines(["*ERROR collecting cases/demo/table1.toml*",
+                                 "*RuntimeError: simulated loader crash on table1.toml*"])
+    assert "INTERNALERROR" not in result.stdout.str() + result.stderr.str()

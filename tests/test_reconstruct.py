@@ -91,6 +91,7 @@ def test_cli_reconstruct(tmp_path, capsys):
 
 
 def test_every_comparison_has_a_set_or_a_conflict(specs):
+    branches = {"inconsistent": 0, "not searched": 0, "names conflicts": 0}
     for s in specs.values():
         path = PACK / "ipd" / s.file
         assert path.is_file(), s.file
@@ -98,10 +99,13 @@ def test_every_comparison_has_a_set_or_a_conflict(specs):
                                  if x.startswith("#")])[s.id]
         assert meta["verdict"] in ("consistent", "inconsistent", "unresolved"), s.id
         if meta["verdict"] == "inconsistent":
+            branches["inconsistent"] += 1
             assert meta["conflict_kind"] == "exact", s.id  # proven by the (O-E, V) screen
         if meta["verdict"] != "consistent" and meta["finding"].startswith("not searched"):
+            branches["not searched"] += 1
             continue
         if meta["verdict"] != "consistent":
+            branches["names conflicts"] += 1
             assert meta["conflicts"], f"{s.id}: an inconsistent verdict names its numbers"
             assert meta["finding"]
             # a single printed number always holds on its own: a named conflict has two or more
@@ -109,28 +113,38 @@ def test_every_comparison_has_a_set_or_a_conflict(specs):
         # every comparison gets a data set: the one satisfying every printed number, or
         # (inconsistent / unresolved) the printed numbers left once the conflict is relaxed
         assert ipd.read_csv(path, s.id, s.columns) is not None, s.id
+    # the branches above ran: 4 of the 23 comparisons are inconsistent (19 consistent), each
+    # with its conflicting numbers named; none was left unsearched
+    assert branches == {"inconsistent": 4, "not searched": 0, "names conflicts": 4}
 
 
 def test_sets_respect_window_sizes_and_pfs_before_os(specs):
+    checked = {"sets": 0, "fixed n": 0, "n range": 0, "PFS/OS pairs": 0}
     for s in specs.values():
         data = ipd.read_csv(PACK / "ipd" / s.file, s.id, s.columns)
         if data is None:
             continue
+        checked["sets"] += 1
         assert (data.time > 0).all() and (data.time <= s.max_months).all(), s.id
         assert set(np.unique(data.event)) <= {0, 1}
         for g in s.groups:
             n = int(np.sum(data.group == g.label))
             if g.n is not None:
+                checked["fixed n"] += 1
                 assert n == g.n, (s.id, g.label)
             else:
+                checked["n range"] += 1
                 assert g.n_range[0] <= n <= g.n_range[1], (s.id, g.label)
         if s.pair_of:
+            checked["PFS/OS pairs"] += 1
             os_spec = specs[s.pair_of]
             os_ = ipd.read_csv(PACK / "ipd" / s.file, os_spec.id, os_spec.columns)
             assert (data.id == os_.id).all() and (data.group == os_.group).all()
             assert (data.time <= os_.time).all(), s.id
             cens = data.event == 0
             assert (os_.event[cens] == 0).all(), f"{s.id}: PFS-censored but OS event"
+    # every comparison has its set; 6 PFS sets (Table 3) are paired with their OS set
+    assert checked == {"sets": 23, "fixed n": 18, "n range": 28, "PFS/OS pairs": 6}
 
 
 # ------------------------------------------------------------------ malformed comparisons.toml

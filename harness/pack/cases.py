@@ -110,12 +110,22 @@ class Pack:
 
 def _read_toml(path: Path) -> dict[str, Any]:
     try:
-        with path.open("rb") as fh:
-            return tomllib.load(fh)
-    except tomllib.TOMLDecodeError as exc:
-        raise CaseFileError(str(path), "", f"not valid TOML: {exc}") from None
+        raw = path.read_bytes()
     except OSError as exc:
         raise CaseFileError(str(path), "", f"cannot be read: {exc.strerror}") from None
+    if raw.startswith(b"\xef\xbb\xbf"):
+        raise CaseFileError(str(path), "", "starts with a UTF-8 byte-order mark (BOM), which "
+                            "tomllib does not accept: save the file as UTF-8 without BOM")
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        line = raw[: exc.start].count(b"\n") + 1
+        raise CaseFileError(str(path), "", f"is not UTF-8: byte 0x{raw[exc.start]:02x} on line "
+                            f"{line} (TOML files are UTF-8; was it saved as Latin-1?)") from None
+    try:
+        return tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        raise CaseFileError(str(path), "", f"not valid TOML: {exc}") from None
 
 
 def load_paper(path: Path) -> Paper:

@@ -43,4 +43,3 @@ harness_pooled_mean_sd <- function(n, means, sds) {
   list(mean = m, sd = sqrt((within + between) / (N - 1)))
 }
 
-harness_range_bounds <- function(values) c(min(values), max(values))

@@ -11,6 +11,7 @@ R equivalent: not applicable (this module is the way to R).
 from __future__ import annotations
 
 import functools
+import os
 import shutil
 from dataclasses import dataclass
 from importlib import resources
@@ -52,9 +53,16 @@ class Availability:
     r_version: str | None = None
 
 
-@functools.cache
+#: set to anything but "" or "0" to make the harness behave as if R were not installed
+NO_R_ENV = "HARNESS_NO_R"
+
+
 def probe() -> Availability:
     """Find out whether R, its packages and rpy2 are usable; never raises.
+
+    The environment variable ``HARNESS_NO_R`` (any value but "" or "0") switches R off: the
+    probe then reports R unavailable with that reason, e.g. to see what a machine without R
+    gets (R tests skip with the reason; in CI they fail).
 
     Returns
     -------
@@ -63,6 +71,13 @@ def probe() -> Availability:
         :data:`REQUIRED_R_PACKAGES` is installed; otherwise ``reason`` is one sentence that
         says what to install.
     """
+    if os.environ.get(NO_R_ENV, "") not in ("", "0"):
+        return Availability(False, f"R is switched off by the environment variable {NO_R_ENV}")
+    return _probe()
+
+
+@functools.cache
+def _probe() -> Availability:
     if shutil.which("R") is None and shutil.which("Rscript") is None:
         return Availability(
             False,
@@ -88,6 +103,9 @@ def probe() -> Availability:
             version,
         )
     return Availability(True, "R is available", version)
+
+
+probe.cache_clear = _probe.cache_clear  # the finding is cached once per process
 
 
 def require() -> None:
