@@ -45,8 +45,10 @@ def _read_text(path: Path, cols: list[str]) -> pd.DataFrame:
         if absent:
             raise InputError(f"{path}: column(s) {absent} not found; "
                              f"columns are {list(header.columns)}")
-        return pd.read_csv(path, usecols=cols, dtype=str, keep_default_na=False,
-                           na_filter=False)
+        # index_col=False: a row with more cells than the header is an error, never an index
+        frame = pd.read_csv(path, dtype=str, keep_default_na=False, na_filter=False,
+                            index_col=False)
+        return frame[cols].fillna("")
     except UnicodeDecodeError as exc:
         raise InputError(f"{path} is not UTF-8 text (byte {exc.start}); save it as UTF-8 "
                          "CSV") from None
@@ -96,10 +98,7 @@ def read_csv(path: str | Path, time: str, event: str, group: str | None,
     if frame.empty:
         raise InputError(f"{path} has a header but no data rows")
     out = pd.DataFrame({time: _numeric(path, time, frame[time])})
-    try:
-        out[event] = _events(path, event, frame[event])
-    except InputError as exc:
-        raise InputError(str(exc)) from None
+    out[event] = _events(path, event, frame[event])
     if group:
         labels = frame[group]
         missing = labels.isin(("",) + tuple(missing_labels)).to_numpy()
