@@ -79,8 +79,21 @@ def _materialize(entry: dict, tmp: Path) -> None:
         _write(tmp / "pack" / "table1.toml", _subst(entry["case"], tmp), entry)
     if "csv" in entry:
         _write(tmp / "data.csv", _subst(entry["csv"], tmp), entry)
+    if "csv_gen" in entry:
+        _write(tmp / "data.csv", _generated_csv(**entry["csv_gen"]), {})
     for name, text in entry.get("files", {}).items():
         _write(tmp / name, _subst(text, tmp), {})
+
+
+def _generated_csv(n: int, distinct_times: int, seed: int) -> str:
+    """``t,e,g`` with ``n`` rows: times drawn from 1..distinct_times (many ties), two groups."""
+    import numpy as np
+
+    rng = np.random.default_rng(seed)
+    t = rng.integers(1, distinct_times + 1, n)
+    e = rng.integers(0, 2, n)
+    g = np.where(rng.random(n) < 0.5, "a", "b")
+    return "t,e,g\n" + "".join(f"{a},{b},{c}\n" for a, b, c in zip(t, e, g))
 
 
 class _BrokenPipe:
@@ -159,3 +172,48 @@ def test_corpus_is_large_and_covers_every_class():
         assert e["exit"] in (0, 1, 2, 3), e["id"]
         assert e.get("stderr") or e.get("stdout") or e["exit"] == 0, \
             f"{e['id']}: a failing entry names the message it expects"
+
+
+def test_internal_error_exits_3_with_traceback_file(monkeypatch, capsys):
+    import harness.cli
+
+    def boom(args):
+        raise ZeroDivisionError("simulated bug")
+
+    monkeypatch.setattr(harness.cli, "cmd_audit", boom)
+    assert main(["audit", "--no-r"]) == 3
+    err = capsys.readouterr().err
+    assert len(err.strip().splitlines()) == 1
+    assert "internal error in audit (ZeroDivisionError: simulated bug)" in err
+    assert "not a finding" in err
+    path = Path(re.search(r"traceback written to (\S+)", err)[1])
+    text = path.read_text()
+    path.unlink()
+    assert "Traceback" in text and "simulated bug" in text
+
+
+def test_internal_error_harness_debug_prints_traceback(monkeypatch, capsys):
+    import harness.cli
+
+    def boom(args):
+        raise KeyError("simulated")
+
+    monkeypatch.setattr(harness.cli, "cmd_crosscheck", boom)
+    monkeypatch.setenv("HARNESS_DEBUG", "1")
+    assert main(["crosscheck", "x.csv", "--time", "t", "--event", "e"]) == 3
+    err = capsys.readouterr().err
+    assert "Traceback" in err and "traceback above" in err
+
+
+def test_real_broken_pipe_exits_quietly(tmp_path):
+    """``harness audit | head -1`` in a real shell: no traceback, the audit's exit code."""
+    import subprocess
+
+    from tests.packs import make_pack
+
+    pack = make_pack(tmp_path / "pack")
+    exe = Path(sys.executable).parent / "harness"
+    cmd = f"'{exe}' audit '{pack}' --no-r | head -1; exit ${{PIPESTATUS[0]}}"
+    res = subprocess.run(["bash", "-c", cmd], capture_output=True, text=True, timeout=120)
+    assert res.returncode == 0, res.stderr
+    assert res.stderr == "" and len(res.stdout.splitlines()) == 1
