@@ -1,7 +1,9 @@
 """Command line: ``harness audit [PACK...]``.
 
 Exit codes: 0 when the audit ran (findings are results, not failures); 1 when ``--fail-on``
-names a verdict that occurred; 2 on a usage error, a case-file error or an unusable R.
+names a verdict that occurred (or crosscheck finds Python and R disagree); 2 on a usage error,
+a case-file error, bad input or an unusable R; 3 on an internal error (one line on stderr says
+where the traceback went). See :mod:`harness.exits`.
 """
 
 from __future__ import annotations
@@ -10,7 +12,7 @@ import argparse
 import sys
 from pathlib import Path
 
-from harness.errors import CaseFileError, RUnavailable
+from harness.errors import CaseFileError
 
 SEED_PACK = "stork2022"
 
@@ -60,7 +62,12 @@ def build_parser() -> argparse.ArgumentParser:
     cc.add_argument("--event", required=True, metavar="COL",
                     help="0/1 or true/false (1/2 as in R's lung with --event-coding 12)")
     cc.add_argument("--event-coding", choices=["01", "12"], default="01")
-    cc.add_argument("--group", metavar="COL")
+    cc.add_argument("--group", metavar="COL",
+                    help="group labels, read as text ('1' and '01' are two groups)")
+    cc.add_argument("--reference", metavar="LABEL",
+                    help="reference group (HR = 1); default: first label in code-point order")
+    cc.add_argument("--missing-label", action="append", default=[], metavar="TEXT",
+                    help="a group cell read as missing, e.g. NA (repeatable; default: none)")
     cc.add_argument("--at", type=float, action="append", metavar="T",
                     help="time for KM rows (repeatable; default: quartiles of event times)")
     cc.add_argument("--tau", type=float, help="RMST horizon (default: smallest group maximum)")
@@ -108,19 +115,28 @@ def cmd_crosscheck(args: argparse.Namespace) -> int:
 
     from tabulate import tabulate
 
+    from harness.exits import InputError
     from harness.pack.printed import fmt
+    from harness.tools import crossinput
     from harness.tools.crosscheck import crosscheck, read_csv
 
+    times, tau = crossinput.check_times(args.at, args.tau)
+    frame = read_csv(str(args.data), args.time, args.event, args.group,
+                     tuple(args.missing_label))
+    group = None if args.group is None else frame[args.group].to_numpy(dtype=object)
+    if group is not None:
+        levels = crossinput.group_levels(group, args.reference)
+        print(f"harness: crosscheck: {crossinput.describe_groups(group, levels)}",
+              file=sys.stderr if args.format == "json" else sys.stdout)
+    elif args.reference is not None:
+        raise InputError("--reference needs --group")
     try:
-        frame = read_csv(str(args.data), args.time, args.event, args.group)
         records = crosscheck(
-            frame[args.time].to_numpy(), frame[args.event].to_numpy(),
-            None if args.group is None else frame[args.group].astype(str).to_numpy(),
-            times=args.at, tau=args.tau, use_r=not args.no_r, coding=args.event_coding,
-            use_lifelines=not args.no_lifelines)
-    except (ValueError, FileNotFoundError) as exc:
-        print(f"harness: crosscheck: {exc}", file=sys.stderr)
-        return 2
+            frame[args.time].to_numpy(), frame[args.event].to_numpy(), group,
+            times=times, tau=tau, use_r=not args.no_r, coding=args.event_coding,
+            use_lifelines=not args.no_lifelines, reference=args.reference)
+    except ValueError as exc:  # SurvData and the estimators name the bad value
+        raise InputError(f"{args.data}: {exc}") from None
     if args.format == "json":
         print(json.dumps([r.to_json() for r in records], indent=2))
     else:
@@ -169,23 +185,35 @@ def cmd_bench(args: argparse.Namespace) -> int:
     return 0
 
 
+def _say_duplicate(path: str, first: str) -> None:
+    print(f"harness: PACK {path} names the same pack as {first}; audited once", file=sys.stderr)
+
+
+def _dispatch(args: argparse.Namespace) -> int:
+    from harness import exits
+    from harness.audit.session import unique_packs
+
+    if args.command == "audit":
+        args.packs = unique_packs(args.packs, on_duplicate=_say_duplicate)
+        exits.check_out_file(args.out)
+        return cmd_audit(args)
+    if args.command == "crosscheck":
+        return cmd_crosscheck(args)
+    if args.command == "bench":
+        return cmd_bench(args)
+    if args.command == "reconstruct":
+        if args.pack:
+            unique_packs([args.pack])
+        exits.check_out_dir(args.out)
+        if args.jobs < 1:
+            raise exits.InputError(f"--jobs {args.jobs}: give 1 or more worker processes")
+        return cmd_reconstruct(args)
+    raise exits.InputError(f"unknown command {args.command}")
+
+
 def main(argv: list[str] | None = None) -> int:
-    parser = build_parser()
-    args = parser.parse_args(argv)  # usage errors exit 2 (argparse)
-    try:
-        if args.command == "audit":
-            return cmd_audit(args)
-        if args.command == "crosscheck":
-            return cmd_crosscheck(args)
-        if args.command == "bench":
-            return cmd_bench(args)
-        if args.command == "reconstruct":
-            return cmd_reconstruct(args)
-    except CaseFileError as exc:
-        print(f"harness: case file error: {exc}", file=sys.stderr)
-        return 2
-    except RUnavailable as exc:
-        print(f"harness: R is not usable: {exc.reason} (or run with --no-r)", file=sys.stderr)
-        return 2
-    parser.error(f"unknown command {args.command}")
-    return 2
+    """Run one command; exit codes as in the module docstring (see :mod:`harness.exits`)."""
+    from harness.exits import run_guarded
+
+    args = build_parser().parse_args(argv)  # usage errors exit 2 (argparse)
+    return run_guarded(args.command, lambda: _dispatch(args))

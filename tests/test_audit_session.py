@@ -77,7 +77,7 @@ def test_same_pack_twice_is_audited_once():
 
 
 def test_case_file_as_pack_is_refused_clearly():
-    with pytest.raises(CaseFileError, match="is a case file; name its pack folder"):
+    with pytest.raises(CaseFileError, match="is a single case file, not a pack: name its pack folder"):
         run_audit([SEED / "table2.toml"], use_r=False)
 
 

@@ -137,6 +137,14 @@ def judge_p(printed: Number, candidates: list[Candidate], rule: SignificanceRule
     """
     if not candidates:
         raise ValueError("judge_p needs at least one candidate")
+    if not any(math.isfinite(x) for c in candidates for x in (c.python, c.low, c.high)):
+        # never a finding from NA: the printed inputs are degenerate for every method
+        return Judgement(
+            "unverifiable",
+            "the recomputation is undefined (NaN) at the printed inputs, so the printed "
+            f"{printed.text} cannot be judged: " + "; ".join(c.label for c in candidates),
+            candidates[0],
+        )
     matches = [c for c in candidates if overlaps(printed, c, clamp_zero=True)]
     if matches:
         return Judgement(
@@ -147,7 +155,10 @@ def judge_p(printed: Number, candidates: list[Candidate], rule: SignificanceRule
     best = min(candidates, key=lambda c: _distance(printed, c))
     listed = "; ".join(_describe(c) for c in candidates)
     call = printed_significance(printed, rule)
-    flips = call is not None and all(rule.significant(c.python) != call for c in candidates)
+    # a candidate undefined at the printed inputs (NaN) never supports a decision error
+    flips = call is not None and all(
+        math.isfinite(c.python) and rule.significant(c.python) != call for c in candidates
+    )
     if flips:
         side = "significant" if call else "not significant"
         return Judgement(

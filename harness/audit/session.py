@@ -15,7 +15,7 @@ from harness.audit.checks import run_check
 from harness.audit.context import Context
 from harness.audit.records import CaseResult
 from harness.errors import CaseFileError, RError
-from harness.pack.cases import Case, Pack, load_pack
+from harness.pack.cases import PACK_FILE, Case, Pack, is_case_file, load_pack
 from harness.verdict import VERDICTS, Verdict
 
 
@@ -128,25 +128,32 @@ def _notes(use_r: bool, r_version: str | None) -> list[str]:
             "'error'."]
 
 
-def unique_packs(paths) -> list[Path]:
+def unique_packs(paths, on_duplicate=None) -> list[Path]:
     """Pack folders named by ``paths`` (folders or their ``pack.toml``), each once, in order.
+
+    ``on_duplicate(path, first)`` is called for a path naming a pack already listed (the CLI
+    says so on stderr).
 
     Raises
     ------
     CaseFileError
-        A path that does not exist, or a case file given where a pack folder is expected.
+        A case file given where a pack folder is expected (the message says what to do).
     """
     out: list[Path] = []
+    seen: dict[Path, str] = {}
     for raw in paths:
         path = Path(raw)
-        if not path.exists():
-            raise CaseFileError(str(path), "", "no such file or folder")
-        if path.is_file() and path.name != "pack.toml":
-            raise CaseFileError(str(path), "", "is a case file; name its pack folder "
-                                f"({path.parent}) instead")
-        folder = (path.parent if path.is_file() else path).resolve()
-        if folder not in out:
-            out.append(folder)
+        if path.is_file() and is_case_file(path):
+            raise CaseFileError(str(path), "", f"is a single case file, not a pack: name its pack "
+                                f"folder {path.parent} (to judge one file alone: pytest {path})")
+        folder = path.parent if path.name == PACK_FILE and path.is_file() else path
+        key = folder.resolve() if folder.exists() else folder
+        if key in seen:
+            if on_duplicate is not None:
+                on_duplicate(str(raw), seen[key])
+            continue
+        seen[key] = str(raw)
+        out.append(folder)
     return out
 
 

@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from harness.errors import CaseFileError
-from harness.pack import printed, registry, schema
+from harness.pack import printed, registry, sanity, schema
 from harness.verdict import FINDINGS
 
 PACK_FILE = "pack.toml"
@@ -109,23 +109,24 @@ class Pack:
 
 
 def _read_toml(path: Path) -> dict[str, Any]:
+    """TOML from ``path``; a UTF-8 byte order mark is accepted, anything else that is not
+    UTF-8 TOML (or nests too deeply to read) is a :class:`CaseFileError` naming the file."""
     try:
         raw = path.read_bytes()
     except OSError as exc:
         raise CaseFileError(str(path), "", f"cannot be read: {exc.strerror}") from None
-    if raw.startswith(b"\xef\xbb\xbf"):
-        raise CaseFileError(str(path), "", "starts with a UTF-8 byte-order mark (BOM), which "
-                            "tomllib does not accept: save the file as UTF-8 without BOM")
     try:
-        text = raw.decode("utf-8")
+        text = raw.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
-        line = raw[: exc.start].count(b"\n") + 1
-        raise CaseFileError(str(path), "", f"is not UTF-8: byte 0x{raw[exc.start]:02x} on line "
-                            f"{line} (TOML files are UTF-8; was it saved as Latin-1?)") from None
+        line = raw[:exc.start].count(b"\n") + 1
+        raise CaseFileError(str(path), "", f"not UTF-8 text: byte 0x{raw[exc.start]:02x} at "
+                            f"line {line} (save the file as UTF-8)") from None
     try:
         return tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
         raise CaseFileError(str(path), "", f"not valid TOML: {exc}") from None
+    except RecursionError:
+        raise CaseFileError(str(path), "", "nested too deeply to be a case file") from None
 
 
 def load_paper(path: Path) -> Paper:
@@ -174,6 +175,7 @@ def load_case_file(path: Path, paper: Paper) -> list[Case]:
                 f"{bad!r} do not apply to {est.name}; expected some of {list(est.tests)}",
             )
         _check_printed_inputs(raw.get("inputs", {}), file, f"{prefix}.inputs")
+        sanity.check_case(raw, est, value, file, prefix)
         expect = raw["expect"]
         cases.append(
             Case(

@@ -7,6 +7,7 @@ registry, so the closed list of statistics lives in one place.
 
 from __future__ import annotations
 
+import functools
 from typing import Any
 
 import jsonschema
@@ -53,6 +54,7 @@ _WHERE = {
 }
 
 
+@functools.cache
 def case_file_schema() -> dict[str, Any]:
     """Schema of a case file; ``statistic`` is limited to the registry's estimands."""
     all_tests = sorted({t for e in registry.ESTIMANDS.values() for t in e.tests})
@@ -201,14 +203,32 @@ def _explain(err: jsonschema.ValidationError) -> str:
     return err.message
 
 
+_VALIDATORS: dict[int, tuple[dict, jsonschema.Draft202012Validator]] = {}
+
+
+def _validator(schema: dict[str, Any]) -> jsonschema.Draft202012Validator:
+    """One compiled validator per schema object (a pack of 10^5 cases validates each case's
+    inputs: building a validator per case dominated loading)."""
+    hit = _VALIDATORS.get(id(schema))
+    if hit is None or hit[0] is not schema:
+        hit = (schema, jsonschema.Draft202012Validator(schema))
+        _VALIDATORS[id(schema)] = hit
+    return hit[1]
+
+
 def validate(data: dict[str, Any], schema: dict[str, Any], file: str, prefix: str = "") -> None:
     """Validate ``data``; raise :class:`CaseFileError` naming the file and key of the first error.
 
     Errors are reported deepest-first (the most specific explanation), in a stable order.
     """
-    validator = jsonschema.Draft202012Validator(schema)
-    errors = sorted(validator.iter_errors(data),
-                    key=lambda e: (list(map(str, e.absolute_path)), e.message))
+    validator = _validator(schema)
+    try:
+        if validator.is_valid(data):
+            return
+        errors = sorted(validator.iter_errors(data),
+                        key=lambda e: (list(map(str, e.absolute_path)), e.message))
+    except RecursionError:
+        raise CaseFileError(file, prefix, "nested too deeply to validate") from None
     if not errors:
         return
     err = jsonschema.exceptions.best_match(errors)

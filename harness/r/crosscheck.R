@@ -1,18 +1,23 @@
 # R side of `harness crosscheck`: every estimand R survival has, on the user's data, as a
 # named numeric vector whose names match harness/crosscheck.py's keys
 # ("estimand|variant|group"). Sourced by harness/r/bridge.py.
+# The caller passes the level order (reference first: never R's locale collation), the text
+# of each time in the keys (Python's shortest round-trip form), whether the exact-ties Cox
+# fit is run (skipped above a documented size) and the "B vs A" label of HR and Cox rows.
 
-harness_crosscheck <- function(time, status, group, times, tau, has_group) {
+harness_crosscheck <- function(time, status, group, times, tau, has_group,
+                               levels, time_labels, tau_label, do_exact, pair) {
   out <- c()
   put <- function(key, value) out[[key]] <<- as.numeric(value)
-  g <- if (has_group) factor(group) else factor(rep("all", length(time)))
+  g <- if (has_group) factor(group, levels = levels) else factor(rep("all", length(time)))
+  if (anyNA(g)) stop("group labels outside the levels passed by Python")
   lv <- levels(g)
   for (ct in c("plain", "log", "log-log", "logit", "arcsin")) {
     fit <- survfit(Surv(time, status) ~ g, conf.type = ct)
     s <- summary(fit, times = times, extend = TRUE)
     lab <- if (length(lv) > 1) sub("^g=", "", as.character(s$strata)) else rep(lv, length(s$time))
     for (i in seq_along(s$time)) {
-      tt <- format(s$time[i])
+      tt <- time_labels[match(s$time[i], times)]
       if (ct == "log") {
         put(paste0("km_survival(t=", tt, ")|-|", lab[i]), s$surv[i])
         put(paste0("km_std_err(t=", tt, ")|greenwood|", lab[i]), s$std.err[i])
@@ -32,8 +37,8 @@ harness_crosscheck <- function(time, status, group, times, tau, has_group) {
   tab <- summary(fit, rmean = tau)$table
   if (is.null(dim(tab))) tab <- matrix(tab, nrow = 1, dimnames = list(NULL, names(tab)))
   for (i in seq_along(lv)) {
-    put(paste0("rmst(tau=", format(tau), ")|-|", lv[i]), tab[i, "rmean"])
-    put(paste0("rmst_se(tau=", format(tau), ")|-|", lv[i]), tab[i, "se(rmean)"])
+    put(paste0("rmst(tau=", tau_label, ")|-|", lv[i]), tab[i, "rmean"])
+    put(paste0("rmst_se(tau=", tau_label, ")|-|", lv[i]), tab[i, "se(rmean)"])
   }
   if (has_group && length(lv) >= 2) {
     for (rho in c(0, 1)) {
@@ -45,17 +50,17 @@ harness_crosscheck <- function(time, status, group, times, tau, has_group) {
     }
     if (length(lv) == 2) {
       d <- survdiff(Surv(time, status) ~ g)
-      put("hr|Mantel-Haenszel (Prism)|-", exp((d$obs[2] - d$exp[2]) / d$var[2, 2]))
-      put("hr|logrank (O/E ratio)|-", (d$obs[2] / d$exp[2]) / (d$obs[1] / d$exp[1]))
-      for (ties in c("efron", "breslow", "exact")) {
+      put(paste0("hr|Mantel-Haenszel (Prism)|", pair), exp((d$obs[2] - d$exp[2]) / d$var[2, 2]))
+      put(paste0("hr|logrank (O/E ratio)|", pair), (d$obs[2] / d$exp[2]) / (d$obs[1] / d$exp[1]))
+      for (ties in if (do_exact) c("efron", "breslow", "exact") else c("efron", "breslow")) {
         f <- coxph(Surv(time, status) ~ g, ties = ties,
                    control = coxph.control(eps = 1e-12, iter.max = 50))
         s <- summary(f)
-        put(paste0("cox_coef|", ties, "|-"), coef(f)[1])
-        put(paste0("cox_se|", ties, "|-"), sqrt(f$var[1, 1]))
-        put(paste0("cox_wald_p|", ties, "|-"), s$waldtest[["pvalue"]])
-        put(paste0("cox_lr_p|", ties, "|-"), s$logtest[["pvalue"]])
-        put(paste0("cox_score_p|", ties, "|-"), s$sctest[["pvalue"]])
+        put(paste0("cox_coef|", ties, "|", pair), coef(f)[1])
+        put(paste0("cox_se|", ties, "|", pair), sqrt(f$var[1, 1]))
+        put(paste0("cox_wald_p|", ties, "|", pair), s$waldtest[["pvalue"]])
+        put(paste0("cox_lr_p|", ties, "|", pair), s$logtest[["pvalue"]])
+        put(paste0("cox_score_p|", ties, "|", pair), s$sctest[["pvalue"]])
       }
     }
   }

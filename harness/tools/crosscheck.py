@@ -19,6 +19,7 @@ import pandas as pd
 from harness.audit.judge import agree, rel_diff
 from harness.core.km import CONF_TYPES, KaplanMeier
 from harness.core.survdata import SurvData
+from harness.tools.crossinput import group_levels, time_label
 
 
 @dataclass(frozen=True)
@@ -41,8 +42,28 @@ class CrossRecord:
 
 
 def _fmt_t(t: float) -> str:
-    """Times formatted as R's ``format()`` prints them (integers without decimals)."""
-    return f"{t:g}"
+    """A time in a result key; R receives the same text (see ``crossinput.time_label``)."""
+    return time_label(t)
+
+
+#: above this many rows the exact-ties Cox fit (exponential in the tie sizes) is skipped in
+#: Python and R alike, and the output says so; efron and breslow are always computed
+EXACT_TIES_MAX_N = 5000
+#: ... and above this many tied events at one time
+EXACT_TIES_MAX_TIED = 60
+
+
+def exact_ties_feasible(time: np.ndarray, event: np.ndarray) -> tuple[bool, str]:
+    """Whether the exact-ties Cox fit is run, and the reason when it is not."""
+    if time.size > EXACT_TIES_MAX_N:
+        return False, (f"exact-ties Cox skipped: {time.size} rows > {EXACT_TIES_MAX_N} "
+                       "(its cost grows with the tie sizes; efron and breslow are shown)")
+    if event.any():
+        _, counts = np.unique(time[event], return_counts=True)
+        if counts.max() > EXACT_TIES_MAX_TIED:
+            return False, (f"exact-ties Cox skipped: {int(counts.max())} events tied at one "
+                           f"time > {EXACT_TIES_MAX_TIED}")
+    return True, ""
 
 
 def default_times(time: np.ndarray, event: np.ndarray) -> list[float]:
@@ -51,7 +72,8 @@ def default_times(time: np.ndarray, event: np.ndarray) -> list[float]:
     return sorted({float(np.quantile(ev, q, method="lower")) for q in (0.25, 0.5, 0.75)})
 
 
-def python_values(data: SurvData, times: list[float], tau: float) -> dict[str, tuple[float, str]]:
+def python_values(data: SurvData, times: list[float], tau: float,
+                  levels: list | None = None) -> dict[str, tuple[float, str]]:
     """Every estimand in Python: key ``estimand|variant|group`` -> (value, note)."""
     from harness.core import quantiles as qmod
     from harness.core.rmst import rmst
@@ -83,12 +105,18 @@ def python_values(data: SurvData, times: list[float], tau: float) -> dict[str, t
         label = str(row["group"])
         out[f"rmst(tau={_fmt_t(tau)})|-|{label}"] = (row["rmst"], "")
         out[f"rmst_se(tau={_fmt_t(tau)})|-|{label}"] = (row["se"], "")
-    if data.group is not None and len(data.levels()) >= 2:
-        out.update(_group_tests(data))
+    levels = levels or data.levels()
+    if data.group is not None and len(levels) >= 2:
+        out.update(_group_tests(data, levels))
     return out
 
 
-def _group_tests(data: SurvData) -> dict[str, tuple[float, str]]:
+def pair_label(levels: list) -> str:
+    """The group field of HR and Cox rows: ``B vs A`` with A the reference (HR = 1)."""
+    return f"{levels[1]} vs {levels[0]}"
+
+
+def _group_tests(data: SurvData, levels: list) -> dict[str, tuple[float, str]]:
     from harness.core import logrank
     from harness.core.cox import coxph
     from harness.core.hazard import hazard_ratio
@@ -106,39 +134,55 @@ def _group_tests(data: SurvData) -> dict[str, tuple[float, str]]:
         res = logrank.weighted_logrank(t, e, g, **kw)
         out[f"chisq|{name}|-"] = (res.chisq, "")
         out[f"p|{name}|-"] = (res.p_value, "")
-    if len(data.levels()) == 2:
+    if len(levels) == 2:
+        pair = pair_label(levels)
         for method, name in (("mantel-haenszel", "Mantel-Haenszel (Prism)"),
                              ("logrank", "logrank (O/E ratio)")):
             try:
-                out[f"hr|{name}|-"] = (hazard_ratio(t, e, g, method=method).hr, "")
+                hr = hazard_ratio(t, e, g, method=method, numerator=levels[1], levels=levels)
+                out[f"hr|{name}|{pair}"] = (hr.hr, "")
             except ValueError as exc:
-                out[f"hr|{name}|-"] = (math.nan, str(exc))
-        codes, _ = data.group_codes()
+                out[f"hr|{name}|{pair}"] = (math.nan, str(exc))
+        x = (g == levels[1]).astype(float)
+        exact_ok, why = exact_ties_feasible(t, e)
         for ties in ("efron", "breslow", "exact"):
-            fit = coxph(t, e, codes.astype(float), ties=ties)
+            if ties == "exact" and not exact_ok:
+                out[f"cox_coef|exact|{pair}"] = (math.nan, why)
+                continue
+            fit = coxph(t, e, x, ties=ties)
             note = "" if fit.converged and not fit.infinite.any() else "coefficient may be infinite"
-            out[f"cox_coef|{ties}|-"] = (float(fit.coef[0]), note)
-            out[f"cox_se|{ties}|-"] = (float(fit.se[0]), note)
-            out[f"cox_wald_p|{ties}|-"] = (float(fit.p[0]), note)
-            out[f"cox_lr_p|{ties}|-"] = (fit.lr.p_value, note)
-            out[f"cox_score_p|{ties}|-"] = (fit.score.p_value, note)
+            out[f"cox_coef|{ties}|{pair}"] = (float(fit.coef[0]), note)
+            out[f"cox_se|{ties}|{pair}"] = (float(fit.se[0]), note)
+            out[f"cox_wald_p|{ties}|{pair}"] = (float(fit.p[0]), note)
+            out[f"cox_lr_p|{ties}|{pair}"] = (fit.lr.p_value, note)
+            out[f"cox_score_p|{ties}|{pair}"] = (fit.score.p_value, note)
     return out
 
 
-def r_values(data: SurvData, times: list[float], tau: float) -> dict[str, float]:
-    """The same keys computed by R ``survival`` (``harness/r/crosscheck.R``)."""
+def r_values(data: SurvData, times: list[float], tau: float,
+             levels: list | None = None) -> dict[str, float]:
+    """The same keys computed by R ``survival`` (``harness/r/crosscheck.R``).
+
+    The level order (reference first), the time labels of the keys and whether the
+    exact-ties Cox fit runs are passed to R, so both sides key and orient every value alike.
+    """
     from harness.r import bridge as rbridge
 
     group = data.group if data.group is not None else np.zeros(data.n)
+    levels = [str(v) for v in (levels or data.levels())] or ["all"]
     res = rbridge.call(
         "harness_crosscheck", data.time, data.event.astype(int),
         np.asarray([str(v) for v in group.tolist()]), np.asarray(times, float), float(tau),
-        data.group is not None, simplify=False,
+        data.group is not None, np.asarray(levels, dtype=str),
+        np.asarray([_fmt_t(t) for t in times] or [""], dtype=str), _fmt_t(tau),
+        exact_ties_feasible(data.time, data.event)[0],
+        pair_label(levels) if len(levels) == 2 else "-", simplify=False,
     )
     return {k: float(np.asarray(v).reshape(-1)[0]) for k, v in res.items()}
 
 
-def lifelines_values(data: SurvData, times: list[float], tau: float) -> dict[str, float]:
+def lifelines_values(data: SurvData, times: list[float], tau: float,
+                     levels: list | None = None) -> dict[str, float]:
     """The keys lifelines has: KM survival and log-log limits, median, RMST, log-rank, Cox efron."""
     from lifelines import CoxPHFitter, KaplanMeierFitter
     from lifelines.statistics import multivariate_logrank_test
@@ -163,13 +207,15 @@ def lifelines_values(data: SurvData, times: list[float], tau: float) -> dict[str
         res = multivariate_logrank_test(data.time, data.group, data.event)
         out["chisq|log-rank (rho=0)|-"] = float(res.test_statistic)
         out["p|log-rank (rho=0)|-"] = float(res.p_value)
-        if len(data.levels()) == 2:
-            codes, _ = data.group_codes()
-            frame = pd.DataFrame({"T": data.time, "E": data.event.astype(int), "x": codes})
+        levels = levels or data.levels()
+        if len(levels) == 2:
+            x = (data.group == levels[1]).astype(int)
+            frame = pd.DataFrame({"T": data.time, "E": data.event.astype(int), "x": x})
+            pair = pair_label(levels)
             try:
                 cph = CoxPHFitter().fit(frame, "T", "E")
-                out["cox_coef|efron|-"] = float(cph.params_["x"])
-                out["cox_se|efron|-"] = float(cph.standard_errors_["x"])
+                out[f"cox_coef|efron|{pair}"] = float(cph.params_["x"])
+                out[f"cox_se|efron|{pair}"] = float(cph.standard_errors_["x"])
             except Exception:  # lifelines raises on separation; reported as missing
                 pass
     return out
@@ -177,7 +223,7 @@ def lifelines_values(data: SurvData, times: list[float], tau: float) -> dict[str
 
 def crosscheck(time: Any, event: Any, group: Any = None, *, times: list[float] | None = None,
                tau: float | None = None, use_r: bool = True, coding: str = "01",
-               use_lifelines: bool = True) -> list[CrossRecord]:
+               use_lifelines: bool = True, reference: Any = None) -> list[CrossRecord]:
     """Compute every estimand x variant with Python, R and lifelines.
 
     Parameters
@@ -189,6 +235,9 @@ def crosscheck(time: Any, event: Any, group: Any = None, *, times: list[float] |
     tau : float, optional
         RMST horizon (default: the smallest of the groups' largest times).
     use_r, use_lifelines : bool
+    reference : label, optional
+        The reference group (HR = 1; default the first label in code-point order). HR and Cox
+        rows name it: group ``B vs A``.
 
     Returns
     -------
@@ -197,16 +246,17 @@ def crosscheck(time: Any, event: Any, group: Any = None, *, times: list[float] |
         equivalent.
     """
     data = SurvData.from_arrays(time, event, group, coding=coding)
+    levels = group_levels(data.group, reference) if data.group is not None else []
     times = times or default_times(data.time, data.event)
     if tau is None:
         groups = data.group if data.group is not None else np.zeros(data.n)
         tau = float(min(data.time[groups == g].max() for g in np.unique(groups)))
-    py = python_values(data, times, tau)
-    rv = r_values(data, times, tau) if use_r else {}
-    lf = lifelines_values(data, times, tau) if use_lifelines else {}
+    py = python_values(data, times, tau, levels)
+    rv = r_values(data, times, tau, levels) if use_r else {}
+    lf = lifelines_values(data, times, tau, levels) if use_lifelines else {}
     records = []
     for key, (value, note) in py.items():
-        estimand, variant, label = key.split("|")
+        estimand, variant, label = key.split("|", 2)
         r = rv.get(key)
         if use_r and r is None and not note:
             note = "R survival has no such variant"
@@ -220,15 +270,10 @@ def crosscheck(time: Any, event: Any, group: Any = None, *, times: list[float] |
     return records
 
 
-def read_csv(path: str, time: str, event: str, group: str | None) -> pd.DataFrame:
-    """Read the user's CSV; a missing column or missing values are clear errors."""
-    frame = pd.read_csv(path)
-    cols = [c for c in (time, event, group) if c]
-    absent = [c for c in cols if c not in frame.columns]
-    if absent:
-        raise ValueError(f"{path}: column(s) {absent} not found; columns are {list(frame.columns)}")
-    for c in cols:
-        if frame[c].isna().any():
-            rows = frame.index[frame[c].isna()].tolist()[:5]
-            raise ValueError(f"{path}: column {c!r} has missing values (rows {rows})")
-    return frame
+def read_csv(path: str, time: str, event: str, group: str | None,
+             missing_labels: tuple[str, ...] = ()) -> pd.DataFrame:
+    """Read the user's CSV (see :func:`harness.tools.crossinput.read_csv`): group labels as
+    text, missing or non-numeric times and events named by file, column and row."""
+    from harness.tools import crossinput
+
+    return crossinput.read_csv(path, time, event, group, missing_labels)

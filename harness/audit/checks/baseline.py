@@ -2,16 +2,18 @@
 
 from __future__ import annotations
 
+import dataclasses
 import itertools
+import math
 
 import numpy as np
 
-from harness.audit.checks.common import p_result
+from harness.audit.checks.common import p_result, record
 from harness.audit.checks.registry import check
 from harness.audit.context import Context
 from harness.audit.judge import Candidate
 from harness.audit.records import CaseResult
-from harness.core.summary_tests import chisq_p, fisher_exact_p, t_test_from_summaries
+from harness.core.summary_tests import _MAX_TABLES, chisq_p, fisher_exact_p, t_test_from_summaries
 from harness.pack import printed
 from harness.pack.cases import Case
 
@@ -24,20 +26,58 @@ _LABELS = {
 }
 
 
+def fisher_tables_bound(counts: np.ndarray) -> float:
+    """An upper bound on the number of tables with these margins (what Fisher's exact test
+    enumerates): exact for two columns (or rows) when the margin is small, else the product
+    over all rows but one of the ways to split the row over the columns."""
+    x = counts if counts.shape[1] <= counts.shape[0] else counts.T
+    rows, cols = x.sum(axis=1), x.sum(axis=0)
+    if x.shape[1] == 2 and cols[0] <= 200_000:
+        ways = np.zeros(int(cols[0]) + 1)
+        ways[0] = 1.0
+        for r in rows:  # number of ways the first column's total is spread over the rows
+            cum = np.concatenate([[0.0], np.cumsum(ways)])
+            k = np.arange(ways.size)
+            ways = cum[k + 1] - cum[np.maximum(k - int(r), 0)]
+        return float(ways[-1])
+    c = x.shape[1]
+    logs = [math.lgamma(r + c) - math.lgamma(r + 1) - math.lgamma(c) for r in rows[:-1]]
+    return math.exp(min(sum(logs), 700.0))
+
+
+def _feasible_tests(case: Case, counts: np.ndarray) -> tuple[tuple[str, ...], str]:
+    """The case's tests minus Fisher's exact when its enumeration would be too large."""
+    if "fisher" not in case.tests:
+        return case.tests, ""
+    bound = fisher_tables_bound(counts)
+    if bound <= _MAX_TABLES:
+        return case.tests, ""
+    why = (f"Fisher's exact test skipped: up to {bound:.3g} tables with these margins exceed "
+           f"the enumeration limit of {_MAX_TABLES:.0e} (Python and R alike)")
+    return tuple(t for t in case.tests if t != "fisher"), why
+
+
 @check("contingency")
 def check_contingency(case: Case, ctx: Context) -> CaseResult:
     """Fisher's exact and chi-square (with and without Yates) p from printed counts.
 
+    Fisher's exact test enumerates every table with the printed margins; above
+    ``_MAX_TABLES`` (2e6) tables it is skipped with the reason (the chi-square tests remain;
+    a case asking for Fisher only is then ``unverifiable``).
+
     R equivalent: ``fisher.test(counts)$p.value``, ``chisq.test(counts, correct=)$p.value``.
     """
     counts = np.asarray(case.inputs["counts"], dtype=np.int64)
+    tests, skipped = _feasible_tests(case, counts)
+    if not tests:
+        return record(case, "contingency", "unverifiable", skipped, ctx)
     python = {
         "fisher": lambda: fisher_exact_p(counts),
         "chisq": lambda: chisq_p(counts, correct=False),
         "chisq_yates": lambda: chisq_p(counts, correct=True),
     }
     candidates = []
-    for test in case.tests:
+    for test in tests:
         r_value = None
         if ctx.use_r:
             from harness.r import bridge as rbridge
@@ -47,7 +87,8 @@ def check_contingency(case: Case, ctx: Context) -> CaseResult:
             else:
                 r_value = rbridge.call("harness_chisq_p", counts, test == "chisq_yates")
         candidates.append(Candidate(test, _LABELS[test], python[test](), r_value))
-    return p_result(case, ctx, "contingency", candidates)
+    res = p_result(case, ctx, "contingency", candidates)
+    return dataclasses.replace(res, message=f"{res.message}; {skipped}") if skipped else res
 
 
 def _corners(ms: printed.MeanSD) -> tuple[np.ndarray, np.ndarray]:

@@ -267,6 +267,10 @@ def check_p_vs_ci(case: Case, ctx: Context) -> CaseResult:
         return record(case, check, "unverifiable",
                       f"the printed HR and CI cannot be used: {'; '.join(problems)}"
                       + (f" ({slip} as an HR and CI)" if slip else ""), ctx)
+    if row.lower.value == row.upper.value:
+        return record(case, check, "unverifiable",
+                      f"the printed CI {row.ci_text} has zero width: it implies a standard "
+                      "error of 0 (degenerate), so no p follows from it", ctx)
     cands = _p_candidates(row, case.tests, ctx)
     bad = r_disagreement(case, check, ctx, cands)
     if bad:
