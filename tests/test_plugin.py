@@ -76,16 +76,14 @@ def _write_bytes(pytester, data: bytes) -> None:
     "data, cause",
     [
         (GOOD_CASE.replace("A demo", "x").replace("Sex", "Caf\xe9").encode("latin-1"),
-         "*table1.toml: is not UTF-8: byte 0xe9 on line 3 (TOML files are UTF-8; was it saved"
-         " as Latin-1?)*"),
-        (b"\xef\xbb\xbf" + GOOD_CASE.encode(),
-         "*table1.toml: starts with a UTF-8 byte-order mark (BOM)*"),
+         "*table1.toml: not UTF-8 text: byte 0xe9 at line 3 (save the file as UTF-8)*"),
         (GOOD_CASE.replace('published = "0.1"', 'published = "0.1').encode(),
          "*table1.toml: not valid TOML: *line 4*"),
     ],
-    ids=["latin1-byte", "bom", "toml-syntax"],
+    ids=["latin1-byte", "toml-syntax"],
 )
 def test_unreadable_case_file_is_a_clean_collection_error(pack, data, cause):
+    # (a UTF-8 byte-order mark is read, not refused: tests/badinput/schema.toml pins it)
     _write_bytes(pack, data)
     result = pack.runpytest("--harness-no-r", "cases")
     result.assert_outcomes(errors=1)
