@@ -145,6 +145,10 @@ def test_number_column_with_text_names_csv_line(tmp_path):
           '{ test = "fisher" }'), "case[0] (id 'c').method.test", "does not apply"),
     (case("median_survival", "3", '{ source = "lung" }'), "case[0] (id 'c').data",
      "judged from printed summaries"),
+    (case("count_from_data", "1", '{ source = "lung", subset = { age = "old" } }'),
+     "case[0] (id 'c').data.subset.age", "not a number"),
+    (case("count_from_data", "1", '{ source = "lung", level = "1" }'),
+     "case[0] (id 'c').data.level", "needs data.group"),
 ])
 def test_case_data_errors(tmp_path, text, key, words):
     with pytest.raises(CaseFileError) as err:
@@ -164,6 +168,20 @@ def test_data_backed_statistic_without_data(tmp_path):
 @pytest.mark.parametrize("text", ["NR", "N.R.", "not reached", "NE", "n.e.", "NA"])
 def test_nr_parses(text):
     assert isinstance(printed.parse("median", text), printed.NotReached)
+
+
+@pytest.mark.parametrize("text, lo, up", [
+    ("348-NR", 348.0, None), ("(18, NE)", 18.0, None), ("NR–NR", None, None),
+    ("212 to 310", 212.0, 310.0)])
+def test_median_interval_parses(text, lo, up):
+    iv = printed.parse("median_interval", text)
+    for bound, want in ((iv.lower, lo), (iv.upper, up)):
+        assert (isinstance(bound, printed.NotReached) if want is None else bound.value == want)
+
+
+def test_median_interval_rejects():
+    with pytest.raises(ValueError, match="interval of a median"):
+        printed.parse("median_interval", "348 or so")
 
 
 def test_nr_in_summary_only_case_is_unverifiable(tmp_path):

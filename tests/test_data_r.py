@@ -100,6 +100,10 @@ CASES = [
      '{ source = "aml", group = "x", level = "Maintained" }', "",
      "quantile(survfit(Surv(time, status) ~ 1, subset(aml, x == 'Maintained')), 0.5)$upper",
      "nr"),
+    ("median_ci_nr", "median_ci_from_data",
+     '{ source = "aml", group = "x", level = "Maintained" }', "",
+     "{q <- quantile(survfit(Surv(time, status) ~ 1, subset(aml, x == 'Maintained')), 0.5); "
+     "c(q$lower, q$upper)}", "ci_nr"),
     ("median_nr", "median_from_data", '{ source = "ovarian", group = "rx", level = "2" }', "",
      "quantile(survfit(Surv(futime, fustat) ~ 1, subset(ovarian, rx == 2)), 0.5)$quantile",
      "nr"),
@@ -181,6 +185,8 @@ def _fmt(values, form, shift: int) -> str:
         if v < 1e-4:  # printed numbers carry no exponent: a tiny p prints as a bound
             return "<0.0001" if not shift else "0.5"
         return f"{v:.3g}"
+    if form == "ci_nr":  # bounds in whole days, NA printed NR
+        return "-".join("NR" if v != v else f"{v + shift:.0f}" for v in values)
     if form == "mean_sd":
         m, s = values
         return f"{m + shift:.1f} ± {s:.1f}"

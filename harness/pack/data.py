@@ -217,6 +217,18 @@ def _check_column(ds: DataSet, col: str, file: str, key: str, kind: str | None =
         raise CaseFileError(file, key, f"column {col!r} must be a {kind} column")
 
 
+def _check_values(ds: DataSet, col: str, wanted: Any, file: str, key: str) -> None:
+    """Values compared with a number column must be numbers."""
+    if ds.types.get(col) != "number":
+        return
+    for w in wanted if isinstance(wanted, list) else [wanted]:
+        try:
+            float(w)
+        except ValueError:
+            raise CaseFileError(file, key, f"{w!r} is not a number, but {col!r} is a number "
+                                "column") from None
+
+
 def resolve(spec: dict, sets: dict[str, DataSet], file: str, prefix: str) -> DataRef:
     """Check a case's ``data`` table against the declared data sets; the reference."""
     src = spec["source"]
@@ -229,8 +241,15 @@ def resolve(spec: dict, sets: dict[str, DataSet], file: str, prefix: str) -> Dat
             _check_column(ds, spec[role], file, f"{prefix}.{role}")
     for i, col in enumerate(spec.get("covariates", [])):
         _check_column(ds, col, file, f"{prefix}.covariates[{i}]")
-    for col in spec.get("subset", {}):
+    for col, wanted in spec.get("subset", {}).items():
         _check_column(ds, col, file, f"{prefix}.subset.{col}")
+        _check_values(ds, col, wanted, file, f"{prefix}.subset.{col}")
+    if "value" in spec:
+        if "variable" not in spec:
+            raise CaseFileError(file, f"{prefix}.value", "value needs data.variable")
+        _check_values(ds, spec["variable"], spec["value"], file, f"{prefix}.value")
+    if "level" in spec and "group" not in spec:
+        raise CaseFileError(file, f"{prefix}.level", "level needs data.group")
     if "group" in spec:
         levels = {_label(v) for v in ds.frame[spec["group"]].dropna()}
         for role in ("level", "numerator", "reference"):

@@ -38,6 +38,8 @@ DATA_ESTIMANDS: list[Estimand] = [
        "median", _MEDIAN),
     _e("median_ci_upper_from_data", "upper confidence limit of the median (NR allowed)",
        "median", _MEDIAN),
+    _e("median_ci_from_data", "confidence interval of the median, printed as an interval whose "
+       "bounds may be NR", "median_interval", _MEDIAN),
     _e("logrank_chisq_from_data", "chi-square of the (weighted, stratified) k-group log-rank "
        "test", "number", _LOGRANK),
     _e("logrank_p_from_data", "p of the (weighted, stratified) k-group log-rank test",

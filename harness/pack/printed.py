@@ -217,9 +217,35 @@ def parse_median(text: str) -> Number | NotReached:
                          "NE)") from None
 
 
+@dataclass(frozen=True)
+class MedianInterval:
+    """A printed CI of a median whose bounds may be not reached: ``348-NR``, ``(18, NE)``."""
+
+    text: str
+    lower: Number | NotReached
+    upper: Number | NotReached
+
+
+def parse_median_interval(text: str) -> MedianInterval:
+    """Parse ``212-310``, ``(348, NR)``, ``18 to NE``, ``NR–NR`` (bounds >= 0, so a dash
+    separates them)."""
+    if not isinstance(text, str):
+        raise ValueError(f"expected the interval as printed, a string, got {type(text).__name__}")
+    inner = _clean(text).strip("()[] ")
+    for sep in (",", ";", "\u2013", "\u2014", " to ", "-"):
+        if sep in inner:
+            a, b = inner.split(sep, 1)
+            try:
+                return MedianInterval(text, parse_median(a), parse_median(b))
+            except ValueError:
+                break
+    raise ValueError(f"{text!r} is not a printed interval of a median such as '348-NR'")
+
+
 #: parser for each kind of printed value named in the estimand registry
 PARSERS = {
     "median": parse_median,
+    "median_interval": parse_median_interval,
     "number": parse_number,
     "p_value": parse_p_value,
     "interval": parse_interval,

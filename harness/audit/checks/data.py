@@ -28,7 +28,7 @@ from harness.pack.printed import fmt
 def _printed_parts(case: Case) -> list:
     """The printed numbers judged, one per recomputed value name."""
     v = case.value
-    if isinstance(v, printed.Interval):
+    if isinstance(v, (printed.Interval, printed.MedianInterval)):
         return [v.lower, v.upper]
     if isinstance(v, printed.MeanSD):
         return [v.mean, v.sd]

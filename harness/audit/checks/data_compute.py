@@ -343,6 +343,7 @@ FAMILIES = {
     "median_from_data": (median, ("estimate",)),
     "median_ci_lower_from_data": (median, ("lower",)),
     "median_ci_upper_from_data": (median, ("upper",)),
+    "median_ci_from_data": (median, ("lower", "upper")),
     "logrank_chisq_from_data": (logrank, ("estimate",)),
     "logrank_p_from_data": (logrank, ("p",)),
     "hr_from_data": (hazard, ("estimate",)),
