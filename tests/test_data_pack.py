@@ -220,3 +220,14 @@ def test_percentage_of_rows(tmp_path):
     data = '{ source = "lung", variable = "ph_ecog", value = "1" }'
     r = judge(tmp_path, case("percentage_from_data", "49.8%", data))
     assert r.verdict == "consistent" and r.details["count"] == 113 and r.details["n"] == 227
+
+
+def test_other_convention_named_when_declared_one_fails(tmp_path):
+    # women, S(365) = 0.5265; lower limits (R: summary(survfit(..., conf.type = ct),
+    # times = 365)$lower): log 0.4215, log-log 0.4036, plain 0.4094, logit 0.4101
+    data = '{ source = "lung", group = "sex", level = "2" }'
+    r = judge(tmp_path, case("km_ci_lower_at", "0.404", data, '{ time = 365 }',
+                             verdict="inconsistent"))
+    assert r.verdict == "inconsistent"
+    assert r.details["alternatives"] == ["conf_type=log-log"]
+    assert "reproduced under another convention: conf_type=log-log" in r.message

@@ -11,6 +11,8 @@ consistent exactly when the recomputed curve (or band) never falls to 0.5.
 
 from __future__ import annotations
 
+import dataclasses
+import itertools
 import math
 
 from harness.audit.checks import data_compute
@@ -22,6 +24,7 @@ from harness.audit.records import CaseResult
 from harness.pack import printed
 from harness.pack.cases import Case
 from harness.pack.data import case_slice
+from harness.pack.data_estimands import TEST_VALUES
 from harness.pack.printed import fmt
 
 
@@ -76,6 +79,39 @@ def _judge_part(case: Case, part, c: Candidate, ctx: Context) -> tuple[str, str]
 
 _ORDER = ["decision_error", "inconsistent", "consistent"]
 
+#: other conventions tried (Python only) when the declared one does not reproduce the print
+_ALTERNATIVES = {
+    data_compute.km: {"conf_type": ["log", "log-log", "plain", "logit", "arcsin"]},
+    data_compute.median: {"median_rule": ["R", "prism", "spss", "sas", "lifelines"],
+                          "conf_type": ["log", "log-log", "plain"]},
+    data_compute.logrank: {"weights": ["logrank", "peto", "gehan-breslow", "tarone-ware"]},
+    data_compute.hazard: {"hr_method": ["mantel-haenszel", "logrank", "cox"],
+                          "ties": ["efron", "breslow", "exact"]},
+    data_compute.cox: {"ties": ["efron", "breslow", "exact"]},
+}
+
+
+def _alternatives(case: Case, fn, names, sl, ctx: Context) -> list[str]:
+    """Other conventions (options) under which every printed part is reproduced."""
+    grid = dict(_ALTERNATIVES.get(fn, {}))
+    if fn is data_compute.baseline and case.statistic in TEST_VALUES:
+        grid = {"test": list(TEST_VALUES[case.statistic])}
+    grid = {k: v for k, v in grid.items() if k in case.estimand.options}
+    found = []
+    for combo in itertools.product(*grid.values()):
+        opts = {**case.options, **dict(zip(grid, combo))}
+        if opts == case.options:
+            continue
+        try:
+            vals = fn(dataclasses.replace(case, options=opts), sl, False)
+        except ValueError:
+            continue
+        cands = _candidates(case, vals, names)
+        if all(_judge_part(case, part, c, ctx)[0] == "consistent"
+               for part, c in zip(_printed_parts(case), cands)):
+            found.append(", ".join(f"{k}={v}" for k, v in zip(grid, combo)))
+    return found
+
 
 @check("from_data")
 def check_from_data(case: Case, ctx: Context) -> CaseResult:
@@ -104,6 +140,11 @@ def check_from_data(case: Case, ctx: Context) -> CaseResult:
     verdict = next(v for v in _ORDER if v in verdicts)
     message = "; ".join(messages) + f" [{vals.convention}; {sl.time.size} rows"
     message += f"; {sl.note}]" if sl.note else "]"
+    if verdict != "consistent":
+        alt = _alternatives(case, fn, names, sl, ctx)
+        details["alternatives"] = alt
+        message += ("; reproduced under another convention: " + "; ".join(alt) if alt
+                    else "; no other convention tried reproduces it")
     if vals.r is None and ctx.use_r and not vals.exact:
         message += f" [R not asked: {vals.r_note}]"
     c0 = cands[0]
