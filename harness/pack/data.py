@@ -155,7 +155,11 @@ def _derive(spec: dict, frame: pd.DataFrame, types: dict, pack_file: str, key: s
 
 
 def load_dataset(spec: dict, root: Path, pack_file: str, index: int) -> DataSet:
-    """Read and check one ``[[data]]`` entry (already schema-validated)."""
+    """Read and check one ``[[data]]`` entry (already schema-validated).
+
+    R equivalent: ``read.csv(file)`` with the declared column classes, the event recoded to
+    0/1 and each derivation added as a column (e.g. ``d$years <- round(d$time / 365.25, 2)``).
+    """
     key = f"data[{index}] (id {spec['id']!r})"
     rel = Path(spec["file"])
     csv = (root / rel).resolve()
@@ -274,6 +278,10 @@ def case_slice(ref: DataRef, need: tuple[str, ...] = ()) -> Slice:
 
     ``need`` adds columns (e.g. the variable of a baseline test) whose missing rows are left
     out too; the group and strata columns always are.
+
+    R equivalent: ``na.omit(subset(d, col %in% values)[, used])`` (what ``survfit``,
+    ``survdiff`` and ``coxph`` do with ``na.action = na.omit``), except that the number of
+    rows left out is reported.
     """
     ds, spec = ref.dataset, ref.spec
     frame = ds.frame
