@@ -231,3 +231,18 @@ def test_other_convention_named_when_declared_one_fails(tmp_path):
     assert r.verdict == "inconsistent"
     assert r.details["alternatives"] == ["conf_type=log-log"]
     assert "reproduced under another convention: conf_type=log-log" in r.message
+
+
+def test_bundled_third_party_pack_json_python_only(capsys):
+    import json
+
+    from harness.cli import main
+
+    assert main(["audit", str(ROOT / "cases" / "lung_tutorials"), "--no-r", "--format",
+                 "json"]) == 0
+    data = json.loads(capsys.readouterr().out)
+    assert data["counts"]["consistent"] == 26 and len(data["records"]) == 26
+    coef = next(r for r in data["records"] if r["case"] == "lung_tutorials::cox::sex::coef")
+    assert coef["python"] == pytest.approx(-0.5310, abs=5e-5)
+    assert coef["details"]["convention"].startswith("Cox (efron ties)")
+    assert coef["details"]["rows"] == 228
