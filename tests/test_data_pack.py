@@ -241,7 +241,7 @@ def test_bundled_third_party_pack_json_python_only(capsys):
     assert main(["audit", str(ROOT / "cases" / "lung_tutorials"), "--no-r", "--format",
                  "json"]) == 0
     data = json.loads(capsys.readouterr().out)
-    assert data["counts"]["consistent"] == 26 and len(data["records"]) == 26
+    assert data["counts"]["consistent"] == 38 and len(data["records"]) == 38
     coef = next(r for r in data["records"] if r["case"] == "lung_tutorials::cox::sex::coef")
     assert coef["python"] == pytest.approx(-0.5310, abs=5e-5)
     assert coef["details"]["convention"].startswith("Cox (efron ties)")

@@ -87,6 +87,8 @@ CASES = [
     ("km_ci", "km_ci_at", LUNG2, '{ time = 365, conf_type = "logit", conf_level = 0.9 }',
      "{s <- summary(survfit(Surv(time, status) ~ 1, subset(lung, sex == 2), conf.type = "
      "'logit', conf.int = 0.9), times = 365); c(s$lower, s$upper)}", 3),
+    ("km_se", "km_std_err_at", LUNG2, "{ time = 365 }", KM.format(ct="") + "$std.err", 5),
+    ("km_nrisk", "km_n_risk_at", LUNG2, "{ time = 365 }", KM.format(ct="") + "$n.risk", 0),
     ("km_years", "km_survival_at", '{ source = "lung_years" }', "{ time = 1 }",
      "summary(survfit(Surv(round(time / 365.25, 2), status) ~ 1, lung), times = 1)$surv", 4),
     ("median", "median_from_data", '{ source = "aml", group = "x", level = "Maintained" }',
@@ -109,6 +111,9 @@ CASES = [
      "nr"),
     ("lr_k4", "logrank_chisq_from_data", '{ source = "veteran", group = "celltype" }', "",
      "survdiff(Surv(time, status) ~ celltype, veteran)$chisq", 3),
+    ("lr_expected", "logrank_expected_from_data", '{ source = "veteran", group = '
+     '"celltype", level = "large" }', "",
+     "survdiff(Surv(time, status) ~ celltype, veteran)$exp[4]", 3),
     ("lr_strata", "logrank_p_from_data",
      '{ source = "lung", group = "sex", strata = "ph_ecog" }', "",
      "survdiff(Surv(time, status) ~ sex + strata(ph.ecog), lung)$pvalue", "p"),
@@ -128,6 +133,11 @@ CASES = [
      "celltype %in% c('squamous', 'smallcell')), ties = 'breslow')))", 3),
     ("cox_coef", "cox_coef_from_data", '{ source = "lung", covariates = ["age", "sex"], '
      'term = "age" }', "", "coef(coxph(Surv(time, status) ~ age + I(sex == 2), lung))[1]", 5),
+    ("cox_se", "cox_se_from_data", '{ source = "lung", covariates = ["age", "sex"], '
+     'term = "sex" }', "",
+     "sqrt(diag(vcov(coxph(Surv(time, status) ~ age + I(sex == 2), lung))))[2]", 5),
+    ("cox_z", "cox_z_from_data", LUNG_SEX, '{ ties = "breslow" }',
+     "summary(coxph(Surv(time, status) ~ sex, lung, ties = 'breslow'))$coefficients[1, 4]", 3),
     ("cox_wald", "cox_p_from_data", '{ source = "lung", covariates = ["age", "sex"], '
      'term = "age" }', '{ test = "wald" }',
      "summary(coxph(Surv(time, status) ~ age + I(sex == 2), lung))$coefficients[1, 5]", "p"),

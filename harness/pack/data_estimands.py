@@ -32,6 +32,8 @@ DATA_ESTIMANDS: list[Estimand] = [
     _e("km_ci_upper_at", "upper pointwise confidence limit of S(method.time)", "number", _KM),
     _e("km_ci_at", "pointwise confidence interval of S(method.time), printed as an interval",
        "interval", _KM),
+    _e("km_std_err_at", "Greenwood standard error of S(method.time)", "number", _KM),
+    _e("km_n_risk_at", "number at risk at method.time", "number", _KM),
     _e("median_from_data", "Kaplan-Meier median by method.median_rule (NR when not reached)",
        "median", _MEDIAN),
     _e("median_ci_lower_from_data", "lower confidence limit of the median (NR allowed)",
@@ -44,10 +46,14 @@ DATA_ESTIMANDS: list[Estimand] = [
        "test", "number", _LOGRANK),
     _e("logrank_p_from_data", "p of the (weighted, stratified) k-group log-rank test",
        "p_value", _LOGRANK, is_p=True),
+    _e("logrank_expected_from_data", "expected events of data.level under the null (survdiff's "
+       "exp; weighted for weighted tests)", "number", _LOGRANK),
     _e("hr_from_data", "hazard ratio numerator vs reference by method.hr_method", "number", _HR),
     _e("hr_ci_from_data", "CI of the hazard ratio by method.hr_method", "interval", _HR),
     _e("cox_coef_from_data", "Cox coefficient of data.term (or the group indicator)", "number",
        _COX),
+    _e("cox_se_from_data", "standard error of the Cox coefficient", "number", _COX),
+    _e("cox_z_from_data", "Wald z of the Cox coefficient", "number", _COX),
     _e("cox_chisq_from_data", "Cox model test statistic (wald, score or lr)", "number", _COX),
     _e("cox_p_from_data", "p of the Cox coefficient (wald) or model test (score, lr)",
        "p_value", _COX, is_p=True),
@@ -82,7 +88,7 @@ TEST_VALUES: dict[str, tuple[str, ...]] = {
 #: options a case must give
 REQUIRED: dict[str, tuple[str, ...]] = {
     **{n: ("time",) for n in ("km_survival_at", "km_ci_lower_at", "km_ci_upper_at",
-                              "km_ci_at")},
+                              "km_ci_at", "km_std_err_at", "km_n_risk_at")},
     **{n: ("tau",) for n in ("rmst_from_data", "rmst_diff_from_data",
                              "rmst_diff_ci_from_data", "rmst_diff_p_from_data")},
 }
@@ -91,6 +97,7 @@ REQUIRED: dict[str, tuple[str, ...]] = {
 DATA_REQUIRED: dict[str, tuple[str, ...]] = {
     "logrank_chisq_from_data": ("group",),
     "logrank_p_from_data": ("group",),
+    "logrank_expected_from_data": ("group", "level"),
     "hr_from_data": ("group",),
     "hr_ci_from_data": ("group",),
     "rmst_diff_from_data": ("group",),

@@ -9,7 +9,8 @@ harness_data_km <- function(time, status, group, level, t, conf_type, conf_level
   fit <- survfit(Surv(time[keep], status[keep]) ~ 1, conf.type = conf_type,
                  conf.int = conf_level)
   s <- summary(fit, times = t, extend = TRUE)
-  list(surv = s$surv, lower = s$lower, upper = s$upper)
+  list(surv = s$surv, lower = s$lower, upper = s$upper, std_err = s$std.err,
+       n_risk = s$n.risk)
 }
 
 harness_data_median <- function(time, status, group, level, conf_type, conf_level) {
@@ -29,7 +30,9 @@ harness_data_logrank <- function(time, status, group, strata, rho) {
     s <- factor(strata)
     survdiff(Surv(time, status) ~ g + strata(s), rho = rho)
   } else survdiff(Surv(time, status) ~ g, rho = rho)
-  list(chisq = d$chisq, p = pchisq(d$chisq, length(levels(g)) - 1, lower.tail = FALSE))
+  e <- if (is.matrix(d$exp)) rowSums(d$exp) else d$exp
+  list(chisq = d$chisq, p = pchisq(d$chisq, length(levels(g)) - 1, lower.tail = FALSE),
+       expected = unname(e))
 }
 
 harness_data_hr <- function(time, status, x, method, ties, conf_level) {
@@ -63,6 +66,7 @@ harness_data_cox <- function(time, status, x, strata, ties, term) {
                control = coxph.control(eps = 1e-12, iter.max = 50))
   sm <- summary(f)
   list(coef = unname(coef(f)[term]), se = sqrt(f$var[term, term]),
+       z = unname(sm$coefficients[term, "z"]),
        wald_p = unname(sm$coefficients[term, "Pr(>|z|)"]),
        wald_chisq = unname(sm$coefficients[term, "z"])^2,
        score = unname(sm$sctest[["test"]]), score_p = unname(sm$sctest[["pvalue"]]),

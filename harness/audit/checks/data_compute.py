@@ -60,11 +60,13 @@ def km(case: Case, sl: Slice, use_r: bool) -> Values:
     ct, cl, t = o.get("conf_type", "log"), float(o.get("conf_level", 0.95)), float(o["time"])
     m, level = _level_mask(case, sl)
     at = KaplanMeier(ct, cl).fit(sl.time[m], sl.event[m]).at([t], extend=True)
-    py = {"estimate": _f(at.survival), "lower": _f(at.lower), "upper": _f(at.upper)}
+    py = {"estimate": _f(at.survival), "lower": _f(at.lower), "upper": _f(at.upper),
+          "std_err": _f(at.std_err), "n_risk": _f(at.n_risk)}
     r = None
     if use_r:
         out = _r("harness_data_km", sl.time, sl.event, _labels(sl).astype(str), level, t, ct, cl)
-        r = {"estimate": _f(out["surv"]), "lower": _f(out["lower"]), "upper": _f(out["upper"])}
+        r = {"estimate": _f(out["surv"]), "lower": _f(out["lower"]), "upper": _f(out["upper"]),
+             "std_err": _f(out["std_err"]), "n_risk": _f(out["n_risk"])}
     return Values(py, r, f"Kaplan-Meier S({t:g}), {ct} CI {cl:g}")
 
 
@@ -104,7 +106,10 @@ def logrank(case: Case, sl: Slice, use_r: bool) -> Values:
     kw = {"rho": rho, "gamma": gamma} if w == "fleming-harrington" else (
         {"rho": rho} if w == "peto" else {})
     res = weighted_logrank(sl.time, sl.event, sl.group, sl.strata, weights=w, **kw)
-    py = {"estimate": float(res.chisq), "p": float(res.p_value)}
+    level = case.data.spec.get("level")
+    i = list(map(str, res.levels)).index(str(level)) if level is not None else 0
+    py = {"estimate": float(res.chisq), "p": float(res.p_value),
+          "expected": float(res.expected[i])}
     conv = f"{w} test" + (f" rho={rho:g}" if w in ("peto", "fleming-harrington") else "") + (
         f" gamma={gamma:g}" if w == "fleming-harrington" else "") + (
         ", stratified" if sl.strata is not None else "")
@@ -115,7 +120,8 @@ def logrank(case: Case, sl: Slice, use_r: bool) -> Values:
         strata = [] if sl.strata is None else sl.strata.astype(str)
         out = _r("harness_data_logrank", sl.time, sl.event, sl.group.astype(str), strata,
                  rho if w == "peto" else 0.0)
-        r = {"estimate": _f(out["chisq"]), "p": _f(out["p"])}
+        r = {"estimate": _f(out["chisq"]), "p": _f(out["p"]),
+             "expected": float(np.atleast_1d(out["expected"])[i])}
     return Values(py, r, conv)
 
 
@@ -196,19 +202,20 @@ def cox(case: Case, sl: Slice, use_r: bool) -> Values:
     ties, test = o.get("ties", "efron"), o.get("test", TEST_VALUES["cox_p_from_data"][0])
     x, names, j, term = _design(case, sl)
     fit = coxph(sl.time, sl.event, x, sl.strata, ties=ties, names=names)
-    py = {"coef": float(fit.coef[j]), "wald_chisq": float(fit.z[j]) ** 2,
+    py = {"coef": float(fit.coef[j]), "se": float(fit.se[j]), "z": float(fit.z[j]),
+          "wald_chisq": float(fit.z[j]) ** 2,
           "wald_p": float(fit.p[j]), "score": fit.score.chisq, "score_p": fit.score.p_value,
           "lr": fit.lr.chisq, "lr_p": fit.lr.p_value}
     r = None
     if use_r:
         strata = [] if sl.strata is None else sl.strata.astype(str)
         out = _r("harness_data_cox", sl.time, sl.event, x, strata, ties, j + 1)
-        r = {k: _f(out[k]) for k in ("coef", "wald_chisq", "wald_p", "score", "score_p", "lr",
-                                     "lr_p")}
+        r = {k: _f(out[k]) for k in ("coef", "se", "z", "wald_chisq", "wald_p", "score",
+                                     "score_p", "lr", "lr_p")}
     pick = {"wald": ("wald_chisq", "wald_p"), "score": ("score", "score_p"),
             "lr": ("lr", "lr_p")}[test]
     keep = lambda d: None if d is None else {  # noqa: E731
-        "coef": d["coef"], "estimate": d[pick[0]], "p": d[pick[1]]}
+        "coef": d["coef"], "se": d["se"], "z": d["z"], "estimate": d[pick[0]], "p": d[pick[1]]}
     return Values(keep(py), keep(r), f"Cox ({ties} ties), term {term}, {test} test")
 
 
@@ -340,15 +347,20 @@ FAMILIES = {
     "km_ci_lower_at": (km, ("lower",)),
     "km_ci_upper_at": (km, ("upper",)),
     "km_ci_at": (km, ("lower", "upper")),
+    "km_std_err_at": (km, ("std_err",)),
+    "km_n_risk_at": (km, ("n_risk",)),
     "median_from_data": (median, ("estimate",)),
     "median_ci_lower_from_data": (median, ("lower",)),
     "median_ci_upper_from_data": (median, ("upper",)),
     "median_ci_from_data": (median, ("lower", "upper")),
     "logrank_chisq_from_data": (logrank, ("estimate",)),
     "logrank_p_from_data": (logrank, ("p",)),
+    "logrank_expected_from_data": (logrank, ("expected",)),
     "hr_from_data": (hazard, ("estimate",)),
     "hr_ci_from_data": (hazard, ("lower", "upper")),
     "cox_coef_from_data": (cox, ("coef",)),
+    "cox_se_from_data": (cox, ("se",)),
+    "cox_z_from_data": (cox, ("z",)),
     "cox_chisq_from_data": (cox, ("estimate",)),
     "cox_p_from_data": (cox, ("p",)),
     "rmst_from_data": (rmst, ("estimate",)),
