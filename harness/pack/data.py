@@ -83,7 +83,8 @@ def _err(pack_file: str, key: str, msg: str) -> CaseFileError:
 def _label(value: Any) -> str:
     """How a value of a column is named as a group level: numbers as R prints them."""
     if isinstance(value, (float, np.floating)):
-        return f"{float(value):g}"
+        f = float(value)
+        return str(int(f)) if f.is_integer() else repr(f)
     return str(value)
 
 
