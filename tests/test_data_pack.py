@@ -246,3 +246,10 @@ def test_bundled_third_party_pack_json_python_only(capsys):
     assert coef["python"] == pytest.approx(-0.5310, abs=5e-5)
     assert coef["details"]["convention"].startswith("Cox (efron ties)")
     assert coef["details"]["rows"] == 228
+
+
+def test_rmst_with_group_but_no_level_pools_all_rows(tmp_path):
+    # R: summary(survfit(Surv(time, status) ~ 1, lung), rmean = 365)$table["rmean"] = 263.2219
+    r = judge(tmp_path, case("rmst_from_data", "263.22", '{ source = "lung", group = "sex" }',
+                             "{ tau = 365 }"))
+    assert r.verdict == "consistent", r.message

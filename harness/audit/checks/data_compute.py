@@ -233,7 +233,8 @@ def rmst(case: Case, sl: Slice, use_r: bool) -> Values:
     else:
         m, num = _level_mask(case, sl)
         ref = ""
-    labels = _labels(sl)[m].astype(str) if not diff or sl.group is not None else None
+    # the difference compares two levels; a single RMST pools the rows kept (one curve)
+    labels = sl.group[m].astype(str) if diff else np.full(int(m.sum()), "all", dtype=object)
     fit = KaplanMeier().fit(sl.time[m], sl.event[m], labels)
     if diff:
         d = rmst_difference(fit, tau, group_a=num, group_b=ref, conf_level=cl)
@@ -242,7 +243,7 @@ def rmst(case: Case, sl: Slice, use_r: bool) -> Values:
         py = {"estimate": float(km_rmst(fit, tau).rmst[0])}
     r = None
     if use_r:
-        out = _r("harness_data_rmst", sl.time[m], sl.event[m], labels, tau)
+        out = _r("harness_data_rmst", sl.time[m], sl.event[m], labels.astype(str), tau)
         lv = list(np.atleast_1d(out["levels"]))
         rm, se = np.atleast_1d(out["rmst"]), np.atleast_1d(out["se"])
         if diff:
