@@ -158,3 +158,30 @@ def t_test_from_summaries(m1, s1, n1, m2, s2, n2, welch: bool = False) -> TTest:
     p = 2 * stats.t.sf(np.abs(t), df)
     scalar = lambda a: float(a) if np.ndim(a) == 0 else a  # noqa: E731
     return TTest(scalar(t), scalar(df), scalar(p))
+
+
+def mann_whitney_p(x, y, method: str = "auto") -> float:
+    """Two-sided Mann-Whitney (Wilcoxon rank-sum) p of two samples of values.
+
+    Parameters
+    ----------
+    x, y : array-like of float
+        The values of each group (no missing values).
+    method : {"auto", "exact", "normal"}
+        As R's ``wilcox.test``: "auto" is exact when both samples have fewer than 50 values
+        and there are no ties, otherwise the normal approximation with continuity and tie
+        correction; "exact" with ties falls back to the normal approximation, as R does.
+
+    R equivalent: ``wilcox.test(x, y, exact = NULL | TRUE | FALSE, correct = TRUE)$p.value``.
+    """
+    a = np.asarray(x, dtype=float)
+    b = np.asarray(y, dtype=float)
+    if a.size == 0 or b.size == 0 or np.isnan(a).any() or np.isnan(b).any():
+        raise ValueError("each group needs at least one value and no missing values")
+    if method not in ("auto", "exact", "normal"):
+        raise ValueError(f"method must be auto, exact or normal, got {method!r}")
+    ties = np.unique(np.concatenate([a, b])).size < a.size + b.size
+    exact = (a.size < 50 and b.size < 50) if method == "auto" else method == "exact"
+    how = "exact" if exact and not ties else "asymptotic"
+    return float(stats.mannwhitneyu(a, b, alternative="two-sided", use_continuity=True,
+                                    method=how).pvalue)

@@ -71,6 +71,8 @@ class Case:
     groups: tuple[str, ...] = ()
     inputs: dict[str, Any] = field(default_factory=dict)
     note: str = ""
+    data: Any = None  # harness.pack.data.DataRef for a data-backed case
+    options: dict[str, Any] = field(default_factory=dict)  # its ``method = {...}``
 
     @property
     def full_id(self) -> str:
@@ -176,6 +178,7 @@ def load_case_file(path: Path, paper: Paper) -> list[Case]:
             )
         _check_printed_inputs(raw.get("inputs", {}), file, f"{prefix}.inputs")
         sanity.check_case(raw, est, value, file, prefix)
+        ref, options = _data_ref(raw, est, path, prefix)
         expect = raw["expect"]
         cases.append(
             Case(
@@ -188,16 +191,26 @@ def load_case_file(path: Path, paper: Paper) -> list[Case]:
                 statistic=raw["statistic"],
                 expect=Expect(expect["verdict"], expect.get("reason", "")),
                 value=value,
-                method=raw.get("method", ""),
+                method=raw["method"] if isinstance(raw.get("method"), str) else
+                options.get("describe", ""),
                 tests=tests,
                 endpoint=raw.get("endpoint", ""),
                 origin=raw.get("origin", ""),
                 groups=tuple(raw.get("groups", ())),
                 inputs=raw.get("inputs", {}),
                 note=raw.get("note", ""),
+                data=ref,
+                options=options,
             )
         )
     return cases
+
+
+def _data_ref(raw: dict[str, Any], est: registry.Estimand, path: Path, prefix: str):
+    """The data reference and method options of a data-backed case (``None, {}`` otherwise)."""
+    from harness.pack import data
+
+    return data.case_data(raw, est, path, prefix)
 
 
 def _check_printed_inputs(inputs: dict[str, Any], file: str, prefix: str) -> None:

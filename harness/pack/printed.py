@@ -192,8 +192,60 @@ def parse_p_value(text: str) -> Number | NotSignificant:
     return Number(text, num.value, num.decimals, num.relation, num.percent)
 
 
+@dataclass(frozen=True)
+class NotReached:
+    """A median (or a confidence limit of one) printed as not reached: ``NR``, ``not
+    reached``, ``NE`` (not estimable), ``NA``: the curve (or band) never falls to 0.5."""
+
+    text: str
+
+
+_NOT_REACHED = re.compile(r"(?i)(n\.?\s?r\.?|not\s+reached|n\.?\s?e\.?|not\s+estimable|n/?a)")
+
+
+def parse_median(text: str) -> Number | NotReached:
+    """Parse a printed median or median limit: a number (``310``), or ``NR`` / ``not
+    reached`` / ``NE`` / ``NA`` (:class:`NotReached`)."""
+    if not isinstance(text, str):
+        raise ValueError(f"expected the median as printed, a string, got {type(text).__name__}")
+    if _NOT_REACHED.fullmatch(_clean(text)):
+        return NotReached(text)
+    try:
+        return parse_number(text)
+    except ValueError:
+        raise ValueError(f"{text!r} is not a printed median (a number, or NR / not reached / "
+                         "NE)") from None
+
+
+@dataclass(frozen=True)
+class MedianInterval:
+    """A printed CI of a median whose bounds may be not reached: ``348-NR``, ``(18, NE)``."""
+
+    text: str
+    lower: Number | NotReached
+    upper: Number | NotReached
+
+
+def parse_median_interval(text: str) -> MedianInterval:
+    """Parse ``212-310``, ``(348, NR)``, ``18 to NE``, ``NR–NR`` (bounds >= 0, so a dash
+    separates them)."""
+    if not isinstance(text, str):
+        raise ValueError(f"expected the interval as printed, a string, got {type(text).__name__}")
+    inner = _clean(text).strip("()[] ")
+    for sep in (",", ";", "\u2013", "\u2014", " to ", "-"):
+        if sep in inner:
+            a, b = inner.split(sep, 1)
+            try:
+                return MedianInterval(text, parse_median(a), parse_median(b))
+            except ValueError:
+                break
+    raise ValueError(f"{text!r} is not a printed interval of a median such as '348-NR'")
+
+
 #: parser for each kind of printed value named in the estimand registry
 PARSERS = {
+    "median": parse_median,
+    "median_interval": parse_median_interval,
     "number": parse_number,
     "p_value": parse_p_value,
     "interval": parse_interval,

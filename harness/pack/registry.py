@@ -116,6 +116,11 @@ class Estimand:
         Test variants a case may list in ``tests`` (empty when not applicable).
     is_p : bool
         The estimand is a p-value (judged for significance decisions too).
+    options : tuple of str
+        Keys of a data-backed case's ``method = {...}`` that apply (see
+        :mod:`harness.pack.data_estimands`).
+    needs_data : bool
+        Recomputed from patient data: the case must name its ``data``.
     """
 
     name: str
@@ -125,6 +130,8 @@ class Estimand:
     inputs: dict[str, Any] = field(default_factory=dict)
     tests: tuple[str, ...] = ()
     is_p: bool = False
+    options: tuple[str, ...] = ()
+    needs_data: bool = False
 
 
 ESTIMANDS: dict[str, Estimand] = {
@@ -223,8 +230,9 @@ ESTIMANDS: dict[str, Estimand] = {
         ),
         Estimand(
             "median_survival",
-            "a Kaplan-Meier median survival time; needs the individual times",
-            printed="number",
+            "a Kaplan-Meier median survival time (or NR, not reached); needs the individual "
+            "times",
+            printed="median",
             check="needs_raw_data",
             inputs={"type": "object", "additionalProperties": False,
                     "properties": {"group": {"type": "string"}, "unit": {"type": "string"}}},
@@ -306,6 +314,10 @@ ESTIMANDS: dict[str, Estimand] = {
     ]
 }
 
+# estimands recomputed from a pack's patient data (check "from_data")
+from harness.pack.data_estimands import DATA_ESTIMANDS  # noqa: E402
+
+ESTIMANDS.update({e.name: e for e in DATA_ESTIMANDS})
 
 
 def get(name: str) -> Estimand:

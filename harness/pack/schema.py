@@ -16,11 +16,87 @@ from harness.errors import CaseFileError
 from harness.pack import registry
 from harness.verdict import FINDINGS, VERDICTS
 
+_COLUMN = {"type": "string", "pattern": r"^[A-Za-z_][A-Za-z0-9_.]*$"}
+
+#: ``[[data]]`` in pack.toml: a CSV under the pack, its columns, coding and derivations
+DATA_SCHEMA: dict[str, Any] = {
+    "type": "array",
+    "items": {
+        "type": "object",
+        "required": ["id", "file", "time", "event", "columns"],
+        "additionalProperties": False,
+        "properties": {
+            "id": {"type": "string", "pattern": "^[a-z0-9_]+$"},
+            "file": {"type": "string", "pattern": r"^[A-Za-z0-9_./-]+\.csv$"},
+            "time": _COLUMN,
+            "event": _COLUMN,
+            "event_coding": {"anyOf": [
+                {"enum": ["01", "12"]},
+                {"type": "object", "minProperties": 2,
+                 "additionalProperties": {"enum": [0, 1]}}]},
+            "unit": {"type": "string"},
+            "source": {"type": "string"},
+            "license": {"type": "string"},
+            "columns": {"type": "object", "minProperties": 2,
+                        "propertyNames": _COLUMN,
+                        "additionalProperties": {"enum": ["string", "number"]}},
+            "derive": {"type": "object", "propertyNames": _COLUMN,
+                       "additionalProperties": {"type": "string", "minLength": 1}},
+        },
+    },
+}
+
+_LEVEL = {"type": ["string", "number"]}
+#: a case's ``data = {...}``: which data set, which rows, which columns play which role
+CASE_DATA_SCHEMA: dict[str, Any] = {
+    "type": "object",
+    "required": ["source"],
+    "additionalProperties": False,
+    "properties": {
+        "source": {"type": "string"},
+        "group": _COLUMN,
+        "level": _LEVEL,
+        "numerator": _LEVEL,
+        "reference": _LEVEL,
+        "strata": _COLUMN,
+        "covariates": {"type": "array", "minItems": 1, "items": _COLUMN},
+        "term": _COLUMN,
+        "variable": _COLUMN,
+        "value": {"anyOf": [_LEVEL, {"type": "array", "minItems": 1, "items": _LEVEL}]},
+        "subset": {"type": "object", "propertyNames": _COLUMN, "additionalProperties": {
+            "anyOf": [_LEVEL, {"type": "array", "minItems": 1, "items": _LEVEL}]}},
+    },
+}
+
+#: a data-backed case's ``method = {...}``: the software convention that printed the number
+METHOD_OPTIONS_SCHEMA: dict[str, Any] = {
+    "type": "object",
+    "additionalProperties": False,
+    "properties": {
+        "describe": {"type": "string"},
+        "conf_type": {"enum": ["log", "plain", "log-log", "logit", "arcsin"]},
+        "conf_level": {"type": "number", "exclusiveMinimum": 0, "exclusiveMaximum": 1},
+        "median_rule": {"enum": ["R", "prism", "spss", "lifelines", "sas"]},
+        "ties": {"enum": ["efron", "breslow", "exact"]},
+        "weights": {"enum": ["logrank", "peto", "fleming-harrington", "gehan-breslow",
+                             "tarone-ware"]},
+        "rho": {"type": "number", "minimum": 0},
+        "gamma": {"type": "number", "minimum": 0},
+        "hr_method": {"enum": ["mantel-haenszel", "logrank", "cox"]},
+        "test": {"enum": ["wald", "score", "lr", "fisher", "chisq", "chisq_yates", "pooled",
+                          "welch", "exact", "normal", "auto"]},
+        "tau": {"type": "number", "exclusiveMinimum": 0},
+        "time": {"type": "number", "minimum": 0},
+        "percent": {"type": "boolean"},
+    },
+}
+
 PAPER_SCHEMA: dict[str, Any] = {
     "type": "object",
     "required": ["paper"],
     "additionalProperties": False,
     "properties": {
+        "data": DATA_SCHEMA,
         "paper": {
             "type": "object",
             "required": ["id", "title", "citation", "alpha"],
@@ -67,7 +143,8 @@ def case_file_schema() -> dict[str, Any]:
             "where": _WHERE,
             "published": {"type": "string", "minLength": 1},
             "statistic": {"enum": sorted(registry.ESTIMANDS)},
-            "method": {"type": "string"},
+            "method": {"anyOf": [{"type": "string"}, METHOD_OPTIONS_SCHEMA]},
+            "data": CASE_DATA_SCHEMA,
             "tests": {"type": "array", "minItems": 1, "items": {"enum": all_tests}},
             "endpoint": {"enum": ["OS", "PFS"]},
             "origin": {"type": "string"},

@@ -33,4 +33,4 @@ def uses_r(case: Case) -> bool:
 
 
 # the check modules register themselves with @check when imported
-from harness.audit.checks import baseline, crossref, raw, summary, survival  # noqa: E402,F401
+from harness.audit.checks import baseline, crossref, data, raw, summary, survival  # noqa: E402,F401,I001
