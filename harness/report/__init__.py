@@ -65,7 +65,7 @@ def _comparison_rows(comparisons: list) -> list[list[str]]:
     return [
         [c.id, c.verdict, _frac(c.counts, "targeted"), _frac(c.counts, "held out"),
          _python_vs_r(c), _spread(c, ("hr", "hr_logrank", "hr_cox")),
-         _spread(c, ("p", "p_gbw", "p_peto")), c.finding]
+         _spread(c, ("p", "gbw_p", "p_peto")), c.finding]
         for c in comparisons
     ]
 
