@@ -9,7 +9,7 @@ import pytest
 from harness import ipd
 from harness.cli import main
 from harness.ipd import reconstruct
-from harness.ipd.reconstruct.verdict import _as_printed
+from harness.ipd.reconstruct.verdict import as_printed
 from harness.pack.cases import load_pack
 
 PACK = Path(__file__).resolve().parent.parent / "cases" / "stork2022"
@@ -59,7 +59,7 @@ def test_exact_screen_by_hand(specs):
     assert ("ci_lower", "ci_upper", "p") in conf
     # the gender CI as printed (0.304-0.1344) is not an interval at all
     assert ("ci_lower", "ci_upper") in reconstruct.exact_conflicts(
-        _as_printed(specs["t1_gender"]))
+        as_printed(specs["t1_gender"]))
 
 
 def test_matching_pfs_to_os():
@@ -80,6 +80,10 @@ def test_regenerates_byte_identically(pack, tmp_path):
     files = {s.file for s in reconstruct.load_specs(pack) if s.id in FAST}
     for f in files:
         assert (tmp_path / f).read_bytes() == (PACK / "ipd" / f).read_bytes(), f
+    # outcomes.json holds exactly the regenerated comparisons, each as committed
+    got, want = ipd.read_outcomes(tmp_path), ipd.read_outcomes(PACK / "ipd")
+    assert list(got) == [s.id for s in reconstruct.load_specs(pack) if s.id in FAST]
+    assert all(got[i] == want[i] for i in got)
 
 
 def test_cli_reconstruct(tmp_path, capsys):
@@ -92,24 +96,27 @@ def test_cli_reconstruct(tmp_path, capsys):
 
 def test_every_comparison_has_a_set_or_a_conflict(specs):
     branches = {"inconsistent": 0, "not searched": 0, "names conflicts": 0}
+    outcomes = ipd.read_outcomes(PACK / "ipd")
+    assert list(outcomes) == list(specs)
     for s in specs.values():
         path = PACK / "ipd" / s.file
         assert path.is_file(), s.file
-        meta = ipd.parse_header([x for x in path.read_text("utf-8").splitlines()
-                                 if x.startswith("#")])[s.id]
-        assert meta["verdict"] in ("consistent", "inconsistent", "unresolved"), s.id
-        if meta["verdict"] == "inconsistent":
+        meta = outcomes[s.id]
+        assert meta.verdict in ("consistent", "inconsistent", "unresolved"), s.id
+        if meta.verdict == "inconsistent":
             branches["inconsistent"] += 1
-            assert meta["conflict_kind"] == "exact", s.id  # proven by the (O-E, V) screen
-        if meta["verdict"] != "consistent" and meta["finding"].startswith("not searched"):
+            assert meta.conflict_kind == "exact", s.id  # proven by the (O-E, V) screen
+        if meta.verdict != "consistent" and meta.finding.startswith("not searched"):
             branches["not searched"] += 1
             continue
-        if meta["verdict"] != "consistent":
+        if meta.verdict != "consistent":
             branches["names conflicts"] += 1
-            assert meta["conflicts"], f"{s.id}: an inconsistent verdict names its numbers"
-            assert meta["finding"]
+            assert meta.conflicts, f"{s.id}: an inconsistent verdict names its numbers"
+            assert meta.finding
             # a single printed number always holds on its own: a named conflict has two or more
-            assert all(len(c) >= 2 for c in meta["conflicts"]), (s.id, meta["conflicts"])
+            assert all(len(c) >= 2 for c in meta.conflicts), (s.id, meta.conflicts)
+        # the CSV's comment lines (for humans) say the same as the stored outcome
+        assert f"#   verdict: {meta.verdict}" in path.read_text("utf-8").splitlines(), s.id
         # every comparison gets a data set: the one satisfying every printed number, or
         # (inconsistent / unresolved) the printed numbers left once the conflict is relaxed
         assert ipd.read_csv(path, s.id, s.columns) is not None, s.id
@@ -125,7 +132,7 @@ def test_sets_respect_window_sizes_and_pfs_before_os(specs):
         if data is None:
             continue
         checked["sets"] += 1
-        assert (data.time > 0).all() and (data.time <= s.max_months).all(), s.id
+        assert (data.time > 0).all() and (data.time <= s.max_time).all(), s.id
         assert set(np.unique(data.event)) <= {0, 1}
         for g in s.groups:
             n = int(np.sum(data.group == g.label))
@@ -151,6 +158,9 @@ def test_sets_respect_window_sizes_and_pfs_before_os(specs):
 _GOOD = """
 [defaults]
 seed = 1
+unit = "months"
+max_time = 120.0
+grid = 0.1
 
 [[comparison]]
 id = "t1_age"
@@ -177,6 +187,13 @@ hr = "table1::age::hr"
          "comparison[0] (id 't1_age').hr", "does not have"),
         (('numerator = "B"', 'numerator = "B"\npair_of = "t9"'),
          "comparison[0] (id 't1_age').pair_of", "no comparison 't9'"),
+        (('unit = "months"\n', ''), "defaults", "'unit' is missing"),
+        (('unit = "months"', 'unit = "fortnights"'), "defaults.unit", "fortnights"),
+        (('grid = 0.1', 'grid_months = 0.1'), "defaults", "'grid' is missing"),
+        (('{ label = "A", n = 30 }', '{ label = "A", n_range = [10, 20] }'),
+         "comparison[0] (id 't1_age').origin", "no [[cohort]] with origin"),
+        (('[[comparison]]', '[[cohort]]\norigin = "x"\nn = "table2::nope"\n\n[[comparison]]'),
+         "cohort[0].n", "does not have"),
     ],
 )
 def test_malformed_comparisons_name_file_and_key(pack, tmp_path, change, key, words):

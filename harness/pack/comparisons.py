@@ -17,7 +17,11 @@ Z = float(stats.norm.ppf(0.975))
 SLACK = 1e-12
 COMPARISONS_FILE = "comparisons.toml"
 #: constraint keys a comparison can have, in the order the deletion filter tries them
-_KEY_ORDER = ("hr", "ci_lower", "ci_upper", "p")
+KEY_ORDER = ("hr", "ci_lower", "ci_upper", "p")
+#: time units a pack can use (``[defaults] unit``), with how many of each make a month (for
+#: the search's unit-free start heuristics; the data, targets and CSVs stay in the pack's unit)
+UNITS_PER_MONTH = {"days": 365.25 / 12, "weeks": 365.25 / 12 / 7, "months": 1.0,
+                   "years": 1 / 12}
 
 
 # ----------------------------------------------------------------------------------- spec
@@ -82,8 +86,12 @@ class Spec:
     pair_of: str | None
     columns: tuple[str, str]
     seed: int
-    max_months: float
-    grid: float
+    max_time: float                   # longest follow-up, in ``unit``
+    grid: float                       # time grid of the search and the CSV, in ``unit``
+    unit: str                         # days | weeks | months | years (``[defaults] unit``)
+    resampling_seed: int              # seed of the permutation / bootstrap variants
+    window_note: str = ""             # what bounds the follow-up window (CSV header)
+    cohort_n: int | None = None       # size of the cohort this comparison's origin names
     notes: tuple[str, ...] = ()
 
     @property
@@ -103,6 +111,16 @@ class Spec:
         if len(fixed) == self.k:
             return sum(fixed)
         raise ValueError(f"{self.id}: total size needs every group's n")
+
+    @property
+    def unit_singular(self) -> str:
+        """``month`` for ``months`` (as in "a 0.1-month grid")."""
+        return self.unit[:-1]
+
+    @property
+    def per_month(self) -> float:
+        """How many of the pack's time units make a month."""
+        return UNITS_PER_MONTH[self.unit]
 
 
 def _case_map(pack: Pack) -> dict[str, Case]:
@@ -124,12 +142,13 @@ def load_specs(pack: Pack, path: Path | None = None) -> list[Spec]:
         raise CaseFileError(str(file), "", f"cannot be read: {exc}") from None
     schema.validate(data, schema.COMPARISONS_SCHEMA, str(file))
     cases = _case_map(pack)
-    d = data.get("defaults", {})
+    d = data["defaults"]
+    cohorts = _cohorts(data.get("cohort", []), cases, str(file))
     out: list[Spec] = []
     specs_raw = data.get("comparison", [])
     by_id = {c["id"]: c for c in specs_raw}
     for i, raw in enumerate(specs_raw):
-        out.append(_spec(raw, i, d, cases, str(file), by_id))
+        out.append(_spec(raw, i, d, cases, str(file), by_id, cohorts))
     return out
 
 
@@ -139,12 +158,30 @@ def _get_case(cases: dict[str, Case], cid: str, file: str, key: str) -> Case:
     return cases[cid]
 
 
-def _spec(raw: dict, i: int, d: dict, cases: dict[str, Case], file: str,
-          by_id: dict[str, dict]) -> Spec:
-    where = f"comparison[{i}] (id {raw.get('id')!r})"
+def _size(n, cases: dict[str, Case], file: str, key: str) -> int | None:
+    """A size given as an integer, a count case's id, or a list of count case ids (summed)."""
+    if isinstance(n, str):
+        return int(_get_case(cases, n, file, key).value.value)
+    if isinstance(n, list):
+        return sum(int(_get_case(cases, c, file, key).value.value) for c in n)
+    return n
+
+
+def _cohorts(raw: list[dict], cases: dict[str, Case], file: str) -> dict[str, int]:
+    """``[[cohort]]``: origin string -> number of patients (searched group sizes add up to it)."""
+    out: dict[str, int] = {}
+    for i, c in enumerate(raw):
+        if c["origin"] in out:
+            raise CaseFileError(file, f"cohort[{i}].origin",
+                                f"{c['origin']!r} is given a cohort twice")
+        out[c["origin"]] = _size(c["n"], cases, file, f"cohort[{i}].n")
+    return out
+
+
+def _groups(raw: dict, where: str, cases: dict[str, Case], file: str,
+            by_id: dict[str, dict]) -> list[GroupSpec]:
+    """The groups of a comparison; a PFS pair takes its OS comparison's sizes."""
     pair = raw.get("pair_of")
-    if pair is not None and pair not in by_id:
-        raise CaseFileError(file, f"{where}.pair_of", f"no comparison {pair!r} in this file")
     groups = []
     for gi, g in enumerate(raw["groups"]):
         n = g.get("n")
@@ -152,21 +189,15 @@ def _spec(raw: dict, i: int, d: dict, cases: dict[str, Case], file: str,
             src = next(x for x in by_id[pair]["groups"] if x["label"] == g["label"])
             n, g = src.get("n"), {**g, "n_range": src.get("n_range"),
                                   "n_source": src.get("n_source", "")}
-        if isinstance(n, str):
-            n = int(_get_case(cases, n, file, f"{where}.groups[{gi}].n").value.value)
-        elif isinstance(n, list):
-            n = sum(int(_get_case(cases, c, file, f"{where}.groups[{gi}].n").value.value)
-                    for c in n)
+        n = _size(n, cases, file, f"{where}.groups[{gi}].n")
         rng = tuple(g["n_range"]) if g.get("n_range") else None
         groups.append(GroupSpec(g["label"], n, rng, g.get("n_source", "")))
-    # a group whose size is "the rest" of a searched split: give it the complementary range
-    fixed_total = None
-    if any(g.n is None for g in groups):
-        totals = {"imaging diagnosis of pulmonary metastases": 64,
-                  "date of (first) pulmonary metastasectomy": 44}
-        fixed_total = totals.get(raw.get("origin", ""), None)
-        if fixed_total is None:
-            raise CaseFileError(file, f"{where}.groups", "searched sizes need a known total")
+    return groups
+
+
+def _targets(raw: dict, where: str, cases: dict[str, Case], file: str
+             ) -> tuple[list[Target], list[str]]:
+    """The printed numbers a comparison's set must satisfy, and notes on readings of prints."""
     targets: list[Target] = []
     read = raw.get("read", {})
     notes = []
@@ -197,6 +228,11 @@ def _spec(raw: dict, i: int, d: dict, cases: dict[str, Case], file: str,
         key = f"rate[{r['group']}]@{r['time']:g}" if r.get("group") else f"rate@{r['time']:g}"
         targets.append(Target(key, "rate", r["case"], c.published, c.value, r.get("group"),
                               float(r["time"])))
+    return targets, notes
+
+
+def _heldout(raw: dict, where: str, cases: dict[str, Case], file: str) -> list[Target]:
+    """Printed numbers recomputed from the set but never used to build it."""
     heldout = []
     for hi, h in enumerate(raw.get("heldout", [])):
         c = _get_case(cases, h["case"], file, f"{where}.heldout[{hi}]")
@@ -206,10 +242,13 @@ def _spec(raw: dict, i: int, d: dict, cases: dict[str, Case], file: str,
             raise CaseFileError(file, f"{where}.heldout[{hi}]", "needs a printed number")
         heldout.append(Target(key, h["stat"], h["case"], c.published, value, None,
                               float(h["time"]) if h.get("time") is not None else None))
+    return heldout
+
+
+def _check_labels(raw: dict, where: str, file: str, labels: list[str]) -> None:
     numerator = raw.get("numerator")
     if raw.get("hr") and numerator is None:
         raise CaseFileError(file, f"{where}.numerator", "an HR needs its numerator group")
-    labels = [g.label for g in groups]
     if numerator is not None and numerator != "auto" and numerator not in labels:
         raise CaseFileError(file, f"{where}.numerator",
                             f"{numerator!r} is not a group label ({', '.join(labels)}) or 'auto'")
@@ -217,21 +256,47 @@ def _spec(raw: dict, i: int, d: dict, cases: dict[str, Case], file: str,
         if r.get("group") is not None and r["group"] not in labels:
             raise CaseFileError(file, f"{where}.rates[{ri}].group",
                                 f"{r['group']!r} is not a group label ({', '.join(labels)})")
-    if fixed_total is not None:
-        known = sum(g.n for g in groups if g.n is not None)
-        rest = [g for g in groups if g.n is None and g.n_range is None]
-        ranged = [g for g in groups if g.n_range is not None]
-        if len(rest) == 1 and len(ranged) == 1:
-            lo, hi = ranged[0].n_range
-            left = fixed_total - known
-            groups = [replace(g, n_range=(left - hi, left - lo)) if g is rest[0] else g
-                      for g in groups]
+
+
+def _complement(groups: list[GroupSpec], total: int) -> list[GroupSpec]:
+    """A group whose size is "the rest" of a searched split gets the complementary range."""
+    known = sum(g.n for g in groups if g.n is not None)
+    rest = [g for g in groups if g.n is None and g.n_range is None]
+    ranged = [g for g in groups if g.n_range is not None]
+    if len(rest) == 1 and len(ranged) == 1:
+        lo, hi = ranged[0].n_range
+        left = total - known
+        groups = [replace(g, n_range=(left - hi, left - lo)) if g is rest[0] else g
+                  for g in groups]
+    return groups
+
+
+def _spec(raw: dict, i: int, d: dict, cases: dict[str, Case], file: str,
+          by_id: dict[str, dict], cohorts: dict[str, int]) -> Spec:
+    where = f"comparison[{i}] (id {raw.get('id')!r})"
+    pair = raw.get("pair_of")
+    if pair is not None and pair not in by_id:
+        raise CaseFileError(file, f"{where}.pair_of", f"no comparison {pair!r} in this file")
+    groups = _groups(raw, where, cases, file, by_id)
+    origin = raw.get("origin", "")
+    cohort_n = cohorts.get(origin)
+    if any(g.n is None for g in groups):
+        if cohort_n is None:
+            raise CaseFileError(file, f"{where}.origin",
+                                f"searched group sizes need the cohort's size: no [[cohort]] "
+                                f"with origin = {origin!r}")
+        groups = _complement(groups, cohort_n)
+    targets, notes = _targets(raw, where, cases, file)
+    heldout = _heldout(raw, where, cases, file)
+    _check_labels(raw, where, file, [g.label for g in groups])
+    seed = int(d.get("seed", 0))
     return Spec(
         id=raw["id"], title=raw.get("title", raw["id"]), file=raw["file"],
-        endpoint=raw.get("endpoint", ""), origin=raw.get("origin", ""),
-        groups=tuple(groups), numerator=numerator, targets=tuple(targets),
+        endpoint=raw.get("endpoint", ""), origin=origin,
+        groups=tuple(groups), numerator=raw.get("numerator"), targets=tuple(targets),
         heldout=tuple(heldout), relax=tuple(raw.get("relax", ())), pair_of=pair,
-        columns=tuple(raw.get("columns", ("months", "event"))),
-        seed=int(d.get("seed", 0)), max_months=float(d.get("max_months", 204.0)),
-        grid=float(d.get("grid_months", 0.1)), notes=tuple(notes),
+        columns=tuple(raw.get("columns", (d["unit"], "event"))),
+        seed=seed, max_time=float(d["max_time"]), grid=float(d["grid"]), unit=d["unit"],
+        resampling_seed=int(d.get("resampling_seed", seed)),
+        window_note=d.get("window_note", ""), cohort_n=cohort_n, notes=tuple(notes),
     )

@@ -174,21 +174,38 @@ def case_file_schema() -> dict[str, Any]:
 
 _RELAX_KEY = r"^(hr|ci_lower|ci_upper|p|median\[.+\]|rate(\[.+\])?@[0-9.]+)$"
 _CASE_ID = {"type": "string", "pattern": "^[a-z0-9_]+::[A-Za-z0-9_:.-]+$"}
-_MONTHS = {"type": "number", "exclusiveMinimum": 0}
+#: a time in the pack's unit (``[defaults] unit``)
+_TIME = {"type": "number", "exclusiveMinimum": 0}
+_SIZE = {"anyOf": [{"type": "integer", "minimum": 1}, _CASE_ID,
+                   {"type": "array", "minItems": 1, "items": _CASE_ID}]}
 
 #: ``ipd/comparisons.toml``: what each pseudo-IPD set must satisfy (numbers by case id only)
 COMPARISONS_SCHEMA: dict[str, Any] = {
     "type": "object",
-    "required": ["comparison"],
+    "required": ["defaults", "comparison"],
     "additionalProperties": False,
     "properties": {
         "defaults": {
             "type": "object",
+            "required": ["unit", "max_time", "grid"],
             "additionalProperties": False,
             "properties": {
                 "seed": {"type": "integer", "minimum": 0},
-                "max_months": _MONTHS,
-                "grid_months": _MONTHS,
+                "resampling_seed": {"type": "integer", "minimum": 0},
+                "unit": {"enum": ["days", "weeks", "months", "years"]},
+                "max_time": _TIME,
+                "grid": _TIME,
+                "window_note": {"type": "string"},
+            },
+        },
+        "cohort": {
+            "type": "array",
+            "items": {
+                "type": "object",
+                "required": ["origin", "n"],
+                "additionalProperties": False,
+                "properties": {"origin": {"type": "string"}, "n": _SIZE,
+                               "n_source": {"type": "string"}},
             },
         },
         "comparison": {
@@ -213,9 +230,7 @@ COMPARISONS_SCHEMA: dict[str, Any] = {
                             "additionalProperties": False,
                             "properties": {
                                 "label": {"type": "string", "minLength": 1},
-                                "n": {"anyOf": [
-                                    {"type": "integer", "minimum": 1}, _CASE_ID,
-                                    {"type": "array", "minItems": 1, "items": _CASE_ID}]},
+                                "n": _SIZE,
                                 "n_range": {"type": "array", "minItems": 2, "maxItems": 2,
                                             "items": {"type": "integer", "minimum": 1}},
                                 "n_source": {"type": "string"},
@@ -231,7 +246,7 @@ COMPARISONS_SCHEMA: dict[str, Any] = {
                         "type": "object",
                         "required": ["case", "time"],
                         "additionalProperties": False,
-                        "properties": {"case": _CASE_ID, "time": _MONTHS,
+                        "properties": {"case": _CASE_ID, "time": _TIME,
                                        "group": {"type": "string"}},
                     }},
                     "heldout": {"type": "array", "items": {
@@ -242,7 +257,7 @@ COMPARISONS_SCHEMA: dict[str, Any] = {
                             "case": _CASE_ID,
                             "stat": {"enum": ["gbw_p", "pooled_rate", "pct_time_gt",
                                               "count_censored_gt"]},
-                            "time": _MONTHS,
+                            "time": _TIME,
                         },
                     }},
                     "read": {"type": "object", "additionalProperties": False,

@@ -1,5 +1,5 @@
-# R side of harness/ipd.py: every statistic of a comparison recomputed from a pseudo-IPD set
-# with R survival. Keys match harness.ipd.recompute. Sourced by harness/r/bridge.py.
+# R side of harness/ipd/recompute.py: every statistic of a comparison recomputed from a pseudo-IPD set
+# with R survival. Keys match harness.ipd.recompute.recompute. Sourced by harness/r/bridge.py.
 
 harness_ipd_gbw_p <- function(time, status, g) {
   # Gehan-Breslow-Wilcoxon (Prism's name): weighted log-rank with weight n_t (number at
@@ -56,7 +56,7 @@ harness_ipd_stats <- function(time, status, group, levels, numerator, times) {
     out$p <- stats::pchisq(sd0$chisq, k - 1, lower.tail = FALSE)
     sd1 <- survdiff(Surv(time, status) ~ g, rho = 1)
     out$p_peto <- stats::pchisq(sd1$chisq, k - 1, lower.tail = FALSE)
-    out$p_gbw <- harness_ipd_gbw_p(time, status, g)
+    out$gbw_p <- harness_ipd_gbw_p(time, status, g)
   }
   if (k == 2 && nchar(numerator) > 0) {
     i <- match(numerator, levels); j <- 3 - i

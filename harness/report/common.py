@@ -14,7 +14,7 @@ CASE_HEADERS = ["case", "source", "published", "python", "R", "verdict", "reason
 COMPARISON_HEADERS = ["comparison", "verdict", "targeted", "held out", "Python vs R",
                       "HR MH/logrank/Cox", "p log-rank/GBW/Peto", "finding"]
 HR_VARIANTS = ("hr", "hr_logrank", "hr_cox")
-P_VARIANTS = ("p", "p_gbw", "p_peto")
+P_VARIANTS = ("p", "gbw_p", "p_peto")
 
 
 def case_rows(records: Iterable[CaseResult]) -> list[list[str]]:

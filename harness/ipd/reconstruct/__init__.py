@@ -1,8 +1,8 @@
 """Pseudo individual patient data (IPD) that satisfy a paper's printed survival numbers.
 
 For each comparison a paper reports (``cases/<pack>/ipd/comparisons.toml``) this module builds
-a deterministic data set (time in months on a 0.1-month grid, event, group) whose Kaplan-Meier
-medians (Prism's rule), 3-/5-year rates, Mantel-Haenszel HR and CI (GraphPad Prism:
+a deterministic data set (time in the pack's unit on its grid, event, group) whose Kaplan-Meier
+medians (Prism's rule), rates, Mantel-Haenszel HR and CI (GraphPad Prism:
 ``exp((O-E)/V)``, ``exp((O-E)/V +/- z/sqrt(V))``) and log-rank p round to the printed values,
 within the study's follow-up window. It is *not* the patients' data: it is evidence that the
 printed numbers can hold together (or, when no set is found, that they cannot).
@@ -30,7 +30,7 @@ How
    single moves and then over *pairs* of moves chosen on a linearisation in ``(x, s)``
    (:func:`pair_polish`: one subject crossing one event time moves ``ln HR`` by more than
    the width of the region three printed numbers leave). A set is accepted only when
-   :func:`harness.ipd.recompute` (the public core API) confirms every constraint.
+   :func:`harness.ipd.recompute.recompute` (the public core API) confirms every constraint.
 4. When annealing fails on a two-group comparison whose groups have printed sizes and rates at
    one time, an **exhaustive search over event orders** (:mod:`.orders`) tries a family of
    orders with O-E, V and the rates computed exactly, and turns a match into times.
@@ -56,7 +56,8 @@ Modules
 ``search``     constructive start, moves, annealing, polish
 ``orders``     second strategy: exhaustive search over event orders (two groups)
 ``verdict``    consistent / inconsistent / unresolved, and the conflicting printed numbers
-``writer``     the CSV and its header
+``writer``     the rows (PFS paired with OS) and outcome records, written through
+               :mod:`harness.ipd.io` (the CSV and ``outcomes.json`` formats)
 this file      the driver (``reconstruct_pack``, parallel over files)
 """
 
@@ -67,19 +68,20 @@ from pathlib import Path
 from typing import Any
 
 from harness.errors import CaseFileError
+from harness.ipd.io import write_outcomes
 from harness.ipd.reconstruct.objective import Problem, State, fast_values, match, unmatched
 from harness.ipd.reconstruct.screen import exact_conflicts
 from harness.ipd.reconstruct.search import SearchResult, search
 from harness.ipd.reconstruct.verdict import Outcome, reconstruct
-from harness.ipd.reconstruct.writer import header_lines, render_csv
+from harness.ipd.reconstruct.writer import csv_text, outcome_record
 from harness.pack.cases import Pack
 from harness.pack.comparisons import COMPARISONS_FILE, GroupSpec, Spec, Target, load_specs
 
 __all__ = [
     "COMPARISONS_FILE", "GroupSpec", "Outcome", "Problem", "SearchResult", "Spec", "State",
-    "Target", "exact_conflicts", "fast_values", "header_lines", "load_specs", "match",
-    "reconstruct", "reconstruct_pack", "reconstruct_unit", "render_csv", "search", "summary",
-    "units", "unmatched",
+    "Target", "csv_text", "exact_conflicts", "fast_values", "load_specs", "match",
+    "outcome_record", "reconstruct", "reconstruct_pack", "reconstruct_unit", "search",
+    "summary", "units", "unmatched",
 ]
 
 
@@ -109,16 +111,16 @@ def reconstruct_unit(unit: list[Spec]) -> tuple[str, str, list[Outcome]]:
             continue
         fixed = base.state.copy()
         outcomes.append(reconstruct(spec, couple_with=base.state, fixed=fixed))
-    return unit[0].file, render_csv(outcomes), outcomes
+    return unit[0].file, csv_text(outcomes), outcomes
 
 
-def _unit_job(args: tuple[str, list[str]]) -> tuple[str, str, list[dict]]:
+def _unit_job(args: tuple[str, list[str]]) -> tuple[str, str, list[dict], list]:
     pack_path, ids = args
     from harness.pack.cases import load_pack
 
     specs = {s.id: s for s in load_specs(load_pack(pack_path))}
     file, text, outs = reconstruct_unit([specs[i] for i in ids])
-    return file, text, [summary(o) for o in outs]
+    return file, text, [summary(o) for o in outs], [outcome_record(o) for o in outs]
 
 
 def summary(o: Outcome) -> dict[str, Any]:
@@ -132,6 +134,7 @@ def reconstruct_pack(pack: Pack, out_dir: Path | None = None, only: list[str] | 
                      jobs: int = 1) -> list[dict[str, Any]]:
     """Rebuild every comparison of a pack (or those in ``only``) into ``out_dir``.
 
+    Writes one CSV per file and the comparisons' entries of ``outcomes.json`` (others kept).
     Returns one summary dict per comparison (id, verdict, conflicts, seconds, ...).
     """
     specs = load_specs(pack)
@@ -160,8 +163,10 @@ def reconstruct_pack(pack: Pack, out_dir: Path | None = None, only: list[str] | 
             results[i] = res
     else:
         results = [_unit_job(a) for a in args]
-    summaries = []
-    for file, text, sums in results:
+    summaries, records = [], []
+    for file, text, sums, recs in results:
         (out_dir / file).write_text(text, encoding="utf-8")
         summaries += sums
+        records += recs
+    write_outcomes(out_dir, records, [s.id for s in specs])
     return summaries

@@ -10,6 +10,8 @@ import numpy as np
 from scipy.special import chdtrc as _chdtrc
 
 from harness.core.quantiles import TOL as _QTOL
+from harness.ipd.io import IPDSet
+from harness.ipd.recompute import recompute
 from harness.pack.comparisons import SLACK, Spec, Target, Z
 
 
@@ -55,12 +57,10 @@ def fast_values(state: State, prob: Problem) -> dict[str, float]:
     Counts per (group, grid time) come from one ``bincount``; the log-rank O, E and V, the
     Kaplan-Meier curves at the event times, Prism's median rule (R survival's ``findq``, as
     :func:`harness.core.quantiles._findq`) and the rates are then computed on the <= n event times.
-    Every accepted set is confirmed by :func:`harness.ipd.recompute`, so this only has to
-    guide the search; it agrees with the survival core to rounding.
+    Every accepted set is confirmed by :func:`harness.ipd.recompute.recompute`, so this only has
+    to guide the search; it agrees with the survival core to rounding.
     """
-    spec = prob.spec
-    k = spec.k
-    out: dict[str, float] = {}
+    k = prob.spec.k
     ut, inv = np.unique(state.t, return_inverse=True)
     tm = ut.size
     flat = state.g * tm + inv
@@ -69,57 +69,70 @@ def fast_values(state: State, prob: Problem) -> dict[str, float]:
     d_t = dead.sum(axis=0)
     ev = np.flatnonzero(d_t)
     if ev.size == 0:
-        return out
+        return {}
     # at risk at each event time: subjects with time >= it
     risk_all = np.cumsum(cnt[:, ::-1], axis=1)[:, ::-1]
     nj = risk_all[:, ev].astype(float)       # (k, m)
     dj = dead[:, ev]                         # (k, m)
-    n = nj.sum(axis=0)
-    d = d_t[ev]
-    need_lr = prob.need_lr and k >= 2
-    if need_lr:
-        sizes = cnt.sum(axis=1)
-        if np.any(sizes == 0):
+    out: dict[str, float] = {}
+    if prob.need_lr and k >= 2:
+        if np.any(cnt.sum(axis=1) == 0):
             return {}
-        p = nj / n
-        obs = dj.sum(axis=1)
-        exp = (p * d).sum(axis=1)
-        with np.errstate(divide="ignore", invalid="ignore"):
-            c = np.where(n > 1, d * (n - d) / (n - 1), 0.0)
-        if k == 2:
-            v = float((c * p[0] * p[1]).sum())
-            u = float(obs[1] - exp[1])
-            keep = exp > 0
-            if keep.all() and v > 0:
-                chisq, df = u * u / v, 1
-            else:
-                chisq, df = 0.0, int(keep.sum()) - 1
-            out["p"] = float(_chdtrc(df, chisq)) if df > 0 else math.nan
-            if prob.numerator is not None and v > 0:
-                i = prob.numerator
-                x = (float(obs[i]) - float(exp[i])) / v
-                half = Z / math.sqrt(v)
-                out["hr"], out["ci_lower"], out["ci_upper"] = (
-                    math.exp(x), math.exp(x - half), math.exp(x + half))
-                out["_x"], out["_s"] = x, half
+        out.update(_logrank_values(nj, dj, prob))
+    if prob.need_km:
+        out.update(_km_values(nj, dj, cnt, ut, ut[ev] * prob.grid, prob))
+    return out
+
+
+def _logrank_values(nj: np.ndarray, dj: np.ndarray, prob: Problem) -> dict[str, float]:
+    """Log-rank p and (two groups) the Mantel-Haenszel HR, CI, ``_x = ln HR``, ``_s``."""
+    out: dict[str, float] = {}
+    n = nj.sum(axis=0)
+    d = dj.sum(axis=0)
+    p = nj / n
+    obs = dj.sum(axis=1)
+    exp = (p * d).sum(axis=1)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        c = np.where(n > 1, d * (n - d) / (n - 1), 0.0)
+    keep = exp > 0
+    if prob.spec.k == 2:
+        v = float((c * p[0] * p[1]).sum())
+        u = float(obs[1] - exp[1])
+        if keep.all() and v > 0:
+            chisq, df = u * u / v, 1
         else:
-            var = np.diag((c * p).sum(axis=1)) - (p * c) @ p.T
-            keep = exp > 0
-            df = int(keep.sum()) - 1
-            if df > 0:
-                uu = (obs - exp)[keep][1:]
-                vv = var[np.ix_(keep, keep)][1:, 1:]
-                try:
-                    chisq = float(uu @ np.linalg.solve(vv, uu))
-                except np.linalg.LinAlgError:
-                    chisq = float(uu @ np.linalg.pinv(vv) @ uu)
-                out["p"] = float(_chdtrc(df, chisq))
-    if not prob.need_km:
+            chisq, df = 0.0, int(keep.sum()) - 1
+        out["p"] = float(_chdtrc(df, chisq)) if df > 0 else math.nan
+        if prob.numerator is not None and v > 0:
+            i = prob.numerator
+            x = (float(obs[i]) - float(exp[i])) / v
+            half = Z / math.sqrt(v)
+            out["hr"], out["ci_lower"], out["ci_upper"] = (
+                math.exp(x), math.exp(x - half), math.exp(x + half))
+            out["_x"], out["_s"] = x, half
         return out
+    var = np.diag((c * p).sum(axis=1)) - (p * c) @ p.T
+    df = int(keep.sum()) - 1
+    if df > 0:
+        uu = (obs - exp)[keep][1:]
+        vv = var[np.ix_(keep, keep)][1:, 1:]
+        try:
+            chisq = float(uu @ np.linalg.solve(vv, uu))
+        except np.linalg.LinAlgError:
+            chisq = float(uu @ np.linalg.pinv(vv) @ uu)
+        out["p"] = float(_chdtrc(df, chisq))
+    return out
+
+
+def _km_values(nj: np.ndarray, dj: np.ndarray, cnt: np.ndarray, ut: np.ndarray,
+               ev_times: np.ndarray, prob: Problem) -> dict[str, float]:
+    """Medians (Prism's rule) and rates of the median and rate targets."""
+    out: dict[str, float] = {}
+    n = nj.sum(axis=0)
+    d = dj.sum(axis=0)
     with np.errstate(divide="ignore", invalid="ignore"):
         fac = np.where(nj > 0, (nj - dj) / nj, 1.0)
     surv = np.cumprod(fac, axis=1)            # S_j at every event time
-    ev_months = ut[ev] * prob.grid
     last: dict[int, int] = {}
 
     def last_time(j: int) -> int:
@@ -131,20 +144,9 @@ def fast_values(state: State, prob: Problem) -> dict[str, float]:
     for t in prob.targets:
         if t.kind == "median":
             j = prob.label_index[t.group]
-            mine = dj[j] > 0
-            y = 1.0 - surv[j][mine]
-            x = ev_months[mine]
-            if y.size == 0 or y[-1] < 0.5:
-                out[t.key] = math.nan
-                continue
-            a = int(np.argmax(y >= 0.5 - _QTOL))
-            hit = np.flatnonzero(y >= 0.5 + _QTOL)
-            if abs(y[-1] - 0.5) < _QTOL:
-                out[t.key] = (x[a] + last_time(j) * prob.grid) / 2
-            elif hit.size:
-                out[t.key] = (x[a] + x[hit[0]]) / 2
-            else:
-                out[t.key] = math.nan
+            value = _median(1.0 - surv[j][dj[j] > 0], ev_times[dj[j] > 0],
+                            last_time(j) * prob.grid)
+            out[t.key] = value
         elif t.kind == "rate":
             if t.group:
                 j = prob.label_index[t.group]
@@ -155,12 +157,34 @@ def fast_values(state: State, prob: Problem) -> dict[str, float]:
                 if last_time(-1) * prob.grid < t.time:
                     continue
                 s_row = np.cumprod((n - d) / n)
-            idx = int(np.searchsorted(ev_months, t.time, side="right"))
+            idx = int(np.searchsorted(ev_times, t.time, side="right"))
             out[t.key] = 100.0 * (1.0 if idx == 0 else float(s_row[idx - 1]))
     return out
 
 
-def _distance(t: Target, x: float | None, interval: tuple[float, float] | None = None
+def _median(y: np.ndarray, x: np.ndarray, last: float) -> float:
+    """Prism's median from the cumulative incidence ``y`` at a group's event times ``x``."""
+    if y.size == 0 or y[-1] < 0.5:
+        return math.nan
+    a = int(np.argmax(y >= 0.5 - _QTOL))
+    hit = np.flatnonzero(y >= 0.5 + _QTOL)
+    if abs(y[-1] - 0.5) < _QTOL:
+        return (x[a] + last) / 2
+    if hit.size:
+        return (x[a] + x[hit[0]]) / 2
+    return math.nan
+
+
+def candidate_values(state: State, spec: Spec, numerator: int | None) -> dict[str, float]:
+    """Every targeted statistic of ``state``, computed with the public survival core
+    (:func:`harness.ipd.recompute.recompute`; no resampling, no R)."""
+    data = IPDSet(spec.id, np.arange(1, state.t.size + 1), state.t * spec.grid,
+                  state.e.astype(int), np.array(spec.labels, dtype=object)[state.g])
+    num = None if numerator is None else spec.labels[numerator]
+    return recompute(data, spec, num, use_r=False).python
+
+
+def distance(t: Target, x: float | None, interval: tuple[float, float] | None = None
               ) -> float:
     """0 inside the printed rounding interval, else a scaled distance to it."""
     lo, hi = interval or t.interval
@@ -183,7 +207,7 @@ def _distance(t: Target, x: float | None, interval: tuple[float, float] | None =
     raise ValueError(t.kind)
 
 
-def _coupling_penalty(state: State, prob: Problem) -> float:
+def coupling_penalty(state: State, prob: Problem) -> float:
     other = prob.couple_with
     if other is None:
         return 0.0
@@ -278,8 +302,8 @@ def loss(state: State, prob: Problem) -> float:
     ivs = prob.cache.get("intervals")
     if ivs is None:
         ivs = prob.cache["intervals"] = [t.interval for t in prob.targets]
-    total = sum(_distance(t, vals.get(t.key), iv) for t, iv in zip(prob.targets, ivs))
-    total += _coupling_penalty(state, prob)
+    total = sum(distance(t, vals.get(t.key), iv) for t, iv in zip(prob.targets, ivs))
+    total += coupling_penalty(state, prob)
     if total > 0.0 and prob.center is not None and "hr" in vals:
         x = math.log(vals["hr"])
         s = math.log(vals["ci_upper"]) - x

@@ -17,8 +17,8 @@ turned into times: the early group's median crossing at its printed median, ever
 event before ``T``, the early group's survivors censored just after ``T`` (so the late
 group's later deaths, its median crossing at the printed median, change neither O-E nor V),
 the rest censored across the follow-up window. A set is accepted only when
-:func:`harness.ipd.recompute` (the public core) confirms every printed number, so the family
-only decides *where to look*.
+:func:`harness.ipd.recompute.recompute` (the public core) confirms every printed number, so
+the family only decides *where to look*.
 
 The order of the enumeration is fixed, so the set found is deterministic.
 """
@@ -30,8 +30,8 @@ import math
 import numpy as np
 from scipy.special import chdtrc
 
-from harness.ipd.reconstruct.objective import State
-from harness.ipd.reconstruct.search import SearchResult, _values
+from harness.ipd.reconstruct.objective import State, candidate_values
+from harness.ipd.reconstruct.search import SearchResult
 from harness.pack.comparisons import Spec, Target, Z
 
 #: most late-group patients censored before the first early-group event
@@ -146,7 +146,7 @@ def _times(spec: Spec, st: dict, y0: int, pa, pb) -> State | None:
     grid = spec.grid
     tenth = lambda months: int(round(months / grid))  # noqa: E731
     T = tenth(st["T"])
-    tmax = tenth(spec.max_months)
+    tmax = tenth(spec.max_time)
     early, late = st["early"], st["late"]
     # blocks in order: (group, deaths, censored)
     blocks = [(late, 0, y0)] if y0 else []
@@ -266,7 +266,7 @@ def order_search(spec: Spec, max_checks: int = 200) -> SearchResult | None:
                     if state is None:
                         continue
                     checks += 1
-                    values = _values(state, spec, st["num"])
+                    values = candidate_values(state, spec, st["num"])
                     if all(t.allows(values.get(t.key)) for t in spec.targets):
                         return SearchResult(True, state, 0.0, 0, checks, st["num"])
                     if checks >= max_checks:

@@ -9,7 +9,7 @@ import numpy as np
 from scipy import stats
 from scipy.optimize import linprog
 
-from harness.pack.comparisons import _KEY_ORDER, SLACK, Spec, Target, Z
+from harness.pack.comparisons import KEY_ORDER, SLACK, Spec, Target, Z
 
 
 # ------------------------------------------------------------------------- exact screen
@@ -18,7 +18,7 @@ def _lp_feasible(targets: list[Target]) -> bool:
     return _lp(targets) is not None
 
 
-def _lp_rows(targets: list[Target]):
+def lp_rows(targets: list[Target]):
     """Rows ``A [x, s] <= b`` of the HR/CI targets and the p's ratio bounds ``r_lo, r_hi``
     (``r_lo s <= |x| <= r_hi s``); None when a target's interval is not positive."""
     A, b = [], []
@@ -57,7 +57,7 @@ def _lp_rows(targets: list[Target]):
 
 def _lp(targets: list[Target]) -> tuple[float, float] | None:
     """The Chebyshev centre (x, s) of the region the HR/CI/p targets allow; None if empty."""
-    rows = _lp_rows(targets)
+    rows = lp_rows(targets)
     if rows is None:
         return False
     A, b, r_lo, r_hi = rows
@@ -84,7 +84,7 @@ def _lp(targets: list[Target]) -> tuple[float, float] | None:
     return None if best is None else (best[0], best[1])
 
 
-def _steer_point(targets: list[Target], near: tuple[float, float],
+def steer_point(targets: list[Target], near: tuple[float, float],
                  s_range: tuple[float, float], centre: bool = False
                  ) -> tuple[float, float] | None:
     """The point (x, s) the search steers towards: inside the region the HR/CI/p targets
@@ -96,7 +96,7 @@ def _steer_point(targets: list[Target], near: tuple[float, float],
     With ``centre`` it is the Chebyshev centre within the attainable ``s`` (restarts
     alternate the two).
     """
-    rows = _lp_rows(targets)
+    rows = lp_rows(targets)
     if rows is None:
         return None
     A, b, r_lo, r_hi = rows
@@ -144,7 +144,7 @@ def exact_conflicts(spec: Spec) -> list[tuple[str, ...]]:
     """Minimal subsets of the HR/CI/p targets that no ``(O-E, V)`` satisfies (exact)."""
     if spec.k != 2:
         return []
-    keys = [k for k in _KEY_ORDER if spec.target(k) is not None]
+    keys = [k for k in KEY_ORDER if spec.target(k) is not None]
     bad: list[tuple[str, ...]] = []
     for size in range(1, len(keys) + 1):
         for sub in itertools.combinations(keys, size):

@@ -11,13 +11,14 @@ import numpy as np
 from harness.ipd.reconstruct.objective import (
     Problem,
     State,
-    _coupling_penalty,
-    _distance,
+    candidate_values,
+    coupling_penalty,
+    distance,
     fast_values,
     loss,
     unmatched,
 )
-from harness.ipd.reconstruct.screen import _lp_rows, _steer_point
+from harness.ipd.reconstruct.screen import lp_rows, steer_point
 from harness.pack.comparisons import Spec, Z
 
 
@@ -27,8 +28,13 @@ def _rng(spec: Spec, *salt: int) -> np.random.Generator:
 
 
 def initial_state(prob: Problem, sizes: list[int], rng: np.random.Generator) -> State:
-    """Exponential event times at deterministic quantiles per group, uniform admin censoring."""
+    """Exponential event times at deterministic quantiles per group, uniform admin censoring.
+
+    Without a printed median or rate a group starts with a 5-year median; times are in the
+    pack's unit (``spec.per_month`` of them make a month).
+    """
     spec = prob.spec
+    per_month = spec.per_month
     ts, es, gs = [], [], []
     hr = spec.target("hr")
     for j, (g, n) in enumerate(zip(spec.groups, sizes)):
@@ -36,17 +42,18 @@ def initial_state(prob: Problem, sizes: list[int], rng: np.random.Generator) -> 
         rate = next((t for t in prob.targets if t.kind == "rate"
                      and (t.group in (None, g.label))), None)
         if med is not None:
-            lam = math.log(2) / max(med.number.value, 0.5)
+            lam = math.log(2) / max(med.number.value, 0.5 * per_month)
         elif rate is not None:
             lam = -math.log(max(min(rate.number.value / 100, 0.99), 0.01)) / rate.time
         else:
-            lam = math.log(2) / 60.0
+            lam = math.log(2) / (60.0 * per_month)
         if hr is not None and med is None and prob.numerator == j:
             lam *= hr.number.value
         u = (np.arange(n) + 0.5) / n
         ev_t = -np.log1p(-u) / lam
         top = prob.tmax * prob.grid
-        cens = 6.0 + (top - 6.0) * rng.permutation((np.arange(n) + 0.5) / n)
+        first = 6.0 * per_month  # administrative censoring from half a year on
+        cens = first + (top - first) * rng.permutation((np.arange(n) + 0.5) / n)
         obs = np.minimum(ev_t, cens)
         t10 = np.clip(np.round(obs / prob.grid).astype(np.int64), 1, prob.tmax)
         ts.append(t10), es.append(ev_t <= cens), gs.append(np.full(n, j))
@@ -227,7 +234,7 @@ def pair_polish(prob: Problem, state: State, cur: float, top: int = 300,
     rates, PFS <= OS) is evaluated once for its change of (x, s); pairs whose summed change
     lands in the region (predicted) are then evaluated exactly, best predicted first.
     """
-    rows = _lp_rows([t for t in prob.targets if t.kind in ("hr", "ci_lower", "ci_upper", "p")])
+    rows = lp_rows([t for t in prob.targets if t.kind in ("hr", "ci_lower", "ci_upper", "p")])
     base = fast_values(state, prob)
     if rows is None or prob.center is None or "_x" not in base:
         return state, cur, 0
@@ -250,9 +257,9 @@ def pair_polish(prob: Problem, state: State, cur: float, top: int = 300,
             state.t[i], state.e[i] = nt, ne
             v = fast_values(state, prob)
             evals += 1
-            ok = "_x" in v and all(_distance(t, v.get(t.key)) == 0.0 for t in others)
+            ok = "_x" in v and all(distance(t, v.get(t.key)) == 0.0 for t in others)
             if ok and prob.couple_with is not None:
-                ok = _coupling_penalty(state, prob) == 0.0
+                ok = coupling_penalty(state, prob) == 0.0
             if ok:
                 singles.append((i, nt, ne, v["_x"] - x0, v["_s"] - s0))
             state.t[i], state.e[i] = ti, ei
@@ -361,7 +368,7 @@ def search(spec: Spec, keys: list[str] | None = None, *, couple_with: State | No
            salt: int = 0, verify: bool = True) -> SearchResult:
     """Find a data set satisfying the targets named by ``keys`` (default: all)."""
     targets = [t for t in spec.targets if keys is None or t.key in keys]
-    total = 64 if spec.origin.startswith("imaging") else 44
+    total = spec.cohort_n  # searched group sizes add up to the cohort's size
     bounds = [(g.n, g.n) if g.n is not None else g.n_range for g in spec.groups]
     fixed_groups = all(lo == hi for lo, hi in bounds) or fixed is not None
     tried = 0
@@ -369,7 +376,7 @@ def search(spec: Spec, keys: list[str] | None = None, *, couple_with: State | No
     for num in _numerator_order(spec):
         lp = [t for t in targets if t.kind in ("hr", "ci_lower", "ci_upper", "p")]
         steer = spec.k == 2 and bool(lp) and num is not None
-        prob = Problem(spec, targets, num, int(round(spec.max_months / spec.grid)), spec.grid,
+        prob = Problem(spec, targets, num, int(round(spec.max_time / spec.grid)), spec.grid,
                        fixed_groups, couple_with, bounds)
         n_all = (int(fixed.t.size) if fixed is not None else
                  sum(lo for lo, _ in bounds) if all(lo == hi for lo, hi in bounds) else total)
@@ -386,7 +393,7 @@ def search(spec: Spec, keys: list[str] | None = None, *, couple_with: State | No
             if steer:
                 v0 = fast_values(start, prob)
                 near = (v0.get("_x", 0.0), v0.get("_s", sum(s_range) / 2))
-                prob.center = _steer_point(lp, near, s_range, centre=r % 2 == 1)
+                prob.center = steer_point(lp, near, s_range, centre=r % 2 == 1)
             state, lval, it = anneal(prob, rng, iters, start)
             tried += it
             for _ in range(3):
@@ -413,21 +420,9 @@ def search(spec: Spec, keys: list[str] | None = None, *, couple_with: State | No
 
 
 def _verify(state: State, prob: Problem) -> bool:
-    """Confirm a candidate with the public survival core (harness.ipd.recompute)."""
-    values = _values(state, prob.spec, prob.numerator)
+    """Confirm a candidate with the public survival core (:mod:`harness.ipd.recompute`)."""
+    values = candidate_values(state, prob.spec, prob.numerator)
     ok = all(t.allows(values.get(t.key)) for t in prob.targets)
     if prob.couple_with is not None:
         ok = ok and unmatched(state, prob.couple_with) == 0
     return ok
-
-
-
-
-def _values(state: State, spec: Spec, numerator: int | None) -> dict[str, float]:
-    """Every targeted statistic of ``state``, computed with the public survival core."""
-    from harness import ipd
-
-    data = ipd.IPDSet(spec.id, np.arange(1, state.t.size + 1), state.t * spec.grid,
-                      state.e.astype(int), np.array(spec.labels, dtype=object)[state.g], {})
-    num = None if numerator is None else spec.labels[numerator]
-    return ipd.recompute(data, spec, num, use_r=False).python

@@ -7,10 +7,10 @@ import time as _time
 from dataclasses import dataclass, replace
 
 from harness.core.printed_ci import hr_midpoint, mh_from_ci
-from harness.ipd.reconstruct.objective import State, unmatched
+from harness.ipd.reconstruct.objective import State, candidate_values, unmatched
 from harness.ipd.reconstruct.orders import order_search
 from harness.ipd.reconstruct.screen import exact_conflicts
-from harness.ipd.reconstruct.search import SearchResult, _values, search
+from harness.ipd.reconstruct.search import SearchResult, search
 from harness.pack import printed
 from harness.pack.comparisons import Spec, Target
 
@@ -80,7 +80,7 @@ def reconstruct(spec: Spec, couple_with: State | None = None,
     # the original print (before a reading of a garble) is screened too
     printed_conflicts: list[tuple[str, ...]] = []
     if any(t.printed_as for t in spec.targets):
-        printed_conflicts = exact_conflicts(_as_printed(spec))
+        printed_conflicts = exact_conflicts(as_printed(spec))
     if conflicts:
         keys = _relaxed(spec, all_keys, conflicts)
         res = search(spec, keys, **kw)
@@ -94,7 +94,7 @@ def reconstruct(spec: Spec, couple_with: State | None = None,
         msg = "a data set satisfies every printed number of this comparison"
         if printed_conflicts:
             msg = ("as printed, no (O-E, V) satisfies " + "; ".join(
-                "{" + ", ".join(_describe(_as_printed(spec), k) for k in c) + "}"
+                "{" + ", ".join(_describe(as_printed(spec), k) for k in c) + "}"
                 for c in printed_conflicts) + " (exact); with the reading in the header, "
                 + msg)
             return _outcome(spec, "inconsistent", res, all_keys, printed_conflicts, "exact",
@@ -108,7 +108,7 @@ def reconstruct(spec: Spec, couple_with: State | None = None,
                    "exhaustive order search after the annealing search failed)")
             return _outcome(spec, "consistent", found, all_keys, [], "", msg, t0)
     core = _deletion_filter(spec, all_keys, couple_with, fixed)
-    values = _values(res.state, spec, res.numerator)
+    values = candidate_values(res.state, spec, res.numerator)
     missed = [t.key for t in spec.targets if not t.allows(values.get(t.key))]
     if len(core) < 2 and len(missed) >= 2:
         # a single printed number always holds on its own: the filter's searches failed, not
@@ -157,7 +157,7 @@ def _implied(spec: Spec) -> str:
             f"{min(ps):.4g}-{max(ps):.4g}")
 
 
-def _as_printed(spec: Spec) -> Spec:
+def as_printed(spec: Spec) -> Spec:
     ts = []
     for t in spec.targets:
         if t.printed_as:

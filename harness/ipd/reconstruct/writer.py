@@ -1,68 +1,39 @@
-"""The CSV of a comparison: a header saying how it was made, then the rows."""
+"""From outcomes to files: the patients' rows (PFS paired with OS) and each comparison's
+outcome record; the formats themselves are :mod:`harness.ipd.io`'s."""
 
 from __future__ import annotations
 
 import numpy as np
 
+from harness.ipd.io import ComparisonOutcome, Row, render_csv
 from harness.ipd.reconstruct.objective import match
 from harness.ipd.reconstruct.verdict import Outcome
 
 
-# ------------------------------------------------------------------------- writing
-def _fmt_time(t10: int, grid: float) -> str:
-    return f"{t10 * grid:.1f}"
+def outcome_record(o: Outcome) -> ComparisonOutcome:
+    """What is stored for a comparison (``outcomes.json``) and shown in its CSV header."""
+    s = o.spec
+    sizes = (np.bincount(o.state.g, minlength=s.k).tolist() if o.state is not None
+             else [None] * s.k)
+    return ComparisonOutcome(
+        id=s.id, verdict=o.verdict, finding=o.message,
+        conflicts=[list(c) for c in o.conflicts], conflict_kind=o.conflict_kind,
+        numerator=None if o.numerator is None else s.labels[o.numerator],
+        denominator=None if o.numerator is None else s.labels[1 - o.numerator],
+        targeted=[t.key for t in s.targets if t.key in o.used],
+        dropped=[t.key for t in s.targets if t.key not in o.used],
+        sizes={g.label: n for g, n in zip(s.groups, sizes)},
+    )
 
 
-def header_lines(outcomes: list[Outcome]) -> list[str]:
-    """The '#' comment header of a CSV (one or two comparisons of the same patients)."""
-    first = outcomes[0].spec
-    lines = [
-        f"# pseudo-IPD, not patient data: {first.file} ({', '.join(o.spec.id for o in outcomes)})",
-        "# made by `harness reconstruct` (harness/reconstruct/): exact (O-E, V) screen, "
-        "constructive start, seeded simulated annealing",
-        f"#   on a {first.grid:g}-month grid (where it fails, an exhaustive search over event "
-        f"orders), seed {first.seed};",
-        "#   rerunning it rewrites this file byte for byte",
-        f"# follow-up window 0.1-{first.max_months:g} months (diagnoses 2004-2020); "
-        "event 1 = death (OS) or progression/death (PFS), 0 = censored at last follow-up",
-    ]
-    if len(outcomes) > 1:
-        lines.append("# PFS <= OS for every patient; a PFS-censored patient is OS-censored "
-                     "no earlier")
-    for o in outcomes:
-        s = o.spec
-        lines.append(f"# comparison {s.id}: {s.title}; columns {','.join(s.columns)}")
-        sizes = np.bincount(o.state.g, minlength=s.k) if o.state is not None else [None] * s.k
-        for g, n in zip(s.groups, sizes):
-            how = "printed" if g.n is not None else f"searched {g.n_range[0]}-{g.n_range[1]}"
-            lines.append(f"#   group {g.label}: n = {n} ({how}; {g.n_source})")
-        if o.numerator is not None:
-            lines.append(f"#   HR = {s.labels[o.numerator]} / {s.labels[1 - o.numerator]} "
-                         "(Mantel-Haenszel, GraphPad Prism)")
-        for t in s.targets:
-            tag = "target" if t.key in o.used else "dropped"
-            lines.append(f"#   {tag} {t.key}: {t.label()}")
-        for t in s.heldout:
-            lines.append(f"#   held out {t.key}: {t.case} = {t.text}")
-        for note in s.notes:
-            lines.append(f"#   {note}")
-        lines.append(f"#   verdict: {o.verdict}")
-        for c in o.conflicts:
-            lines.append(f"#   conflict ({o.conflict_kind}): {' | '.join(c)}")
-        lines.append(f"#   finding: {o.message}")
-    return lines
-
-
-def render_csv(outcomes: list[Outcome]) -> str:
-    """CSV text: '#' header, then id, group and each comparison's time/event columns."""
+def rows(outcomes: list[Outcome]) -> list[Row] | None:
+    """One row per patient of the first (OS) set, sorted by group, time and event, with the
+    paired PFS record of every later comparison (None when that one has no set)."""
     base = outcomes[0]
-    s = base.spec
     if base.state is None:
-        return "\n".join(header_lines(outcomes) + ["id,group," + ",".join(s.columns)]) + "\n"
-    st = base.state
+        return None
+    s, st = base.spec, base.state
     order = sorted(range(st.t.size), key=lambda i: (int(st.g[i]), int(st.t[i]), not st.e[i]))
-    cols = ["id", "group"] + [c for o in outcomes for c in o.spec.columns]
-    rows = [",".join(cols)]
     others = []
     for o in outcomes[1:]:
         if o.state is None:
@@ -76,14 +47,20 @@ def render_csv(outcomes: list[Outcome]) -> str:
             for a, b in zip(pi, m):
                 pairs[int(oi[b])] = int(a)
         others.append((o.state, pairs))
-    for new_id, i in enumerate(order, start=1):
-        row = [str(new_id), s.labels[st.g[i]], _fmt_time(int(st.t[i]), s.grid), str(int(st.e[i]))]
+    out: list[Row] = []
+    for i in order:
+        cells: list[tuple[int, bool] | None] = [(int(st.t[i]), bool(st.e[i]))]
         for oth in others:
             if oth is None:
-                row += ["", ""]
+                cells.append(None)
             else:
                 ostate, pairs = oth
                 a = pairs[i]
-                row += [_fmt_time(int(ostate.t[a]), s.grid), str(int(ostate.e[a]))]
-        rows.append(",".join(row))
-    return "\n".join(header_lines(outcomes) + rows) + "\n"
+                cells.append((int(ostate.t[a]), bool(ostate.e[a])))
+        out.append((s.labels[st.g[i]], cells))
+    return out
+
+
+def csv_text(outcomes: list[Outcome]) -> str:
+    """The CSV of one file (an OS comparison and its PFS pair, or one comparison)."""
+    return render_csv([(o.spec, outcome_record(o)) for o in outcomes], rows(outcomes))
