@@ -70,6 +70,7 @@ class Case:
     groups: tuple[str, ...] = ()
     inputs: dict[str, Any] = field(default_factory=dict)
     note: str = ""
+    review: str = ""  # a draft's mark: what a reader must confirm (``harness extract``)
 
     @property
     def full_id(self) -> str:
@@ -182,6 +183,7 @@ def load_case_file(path: Path, paper: Paper) -> list[Case]:
                 groups=tuple(raw.get("groups", ())),
                 inputs=raw.get("inputs", {}),
                 note=raw.get("note", ""),
+                review=raw.get("review", ""),
             )
         )
     return cases
