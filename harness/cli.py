@@ -78,6 +78,14 @@ def build_parser() -> argparse.ArgumentParser:
                      help="rebuild only this comparison (repeatable; its file's partner too)")
     rec.add_argument("--jobs", type=int, default=2, help="worker processes (default 2)")
 
+    ext = sub.add_parser("extract", help="a draft case pack from a survival paper's text "
+                         "(plain text, HTML, or PDF with a text layer)")
+    ext.add_argument("paper", type=Path, metavar="PAPER")
+    ext.add_argument("--out", type=Path, required=True, metavar="PACKDIR",
+                     help="folder to write the draft pack and its REVIEW.md to")
+    ext.add_argument("--id", dest="pack_id", help="pack id (default: first author and year)")
+    ext.add_argument("--force", action="store_true", help="overwrite a non-empty PACKDIR")
+
     bench = sub.add_parser("bench", help="time our routines against R and lifelines baselines")
     bench.add_argument("--quick", action="store_true", help="smaller sizes (finishes within 45 s)")
     bench.add_argument("--format", choices=["table", "json"], default="table")
@@ -125,6 +133,9 @@ def cmd_audit(args: argparse.Namespace) -> int:
                                   + ", ".join(p.paper.id for p in packs), html_notes)
     else:
         text = "\n\n".join(chunks)
+        from harness.extract.review import render_review_marks
+
+        text += render_review_marks(packs)  # a draft pack's cases still marked for review
     if args.out:
         args.out.write_text(text + "\n", encoding="utf-8")
     else:
@@ -188,6 +199,24 @@ def cmd_reconstruct(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_extract(args: argparse.Namespace) -> int:
+    import time
+
+    from harness.extract import extract
+
+    t0 = time.perf_counter()
+    try:
+        ex = extract(args.paper, args.out, pack_id=args.pack_id, force=args.force)
+    except ValueError as exc:
+        print(f"harness: extract: {exc}", file=sys.stderr)
+        return 2
+    marked = sum(1 for d in ex.cases if d.review)
+    files = ", ".join(p.name for p in ex.written)
+    print(f"{len(ex.cases)} draft cases ({marked} with a review mark) written to {args.out} "
+          f"({files}) in {time.perf_counter() - t0:.1f} s; see REVIEW.md")
+    return 0
+
+
 def cmd_bench(args: argparse.Namespace) -> int:
     import harness.benchmarks  # noqa: F401  (registers the benchmarks)
     from harness import bench
@@ -214,6 +243,8 @@ def main(argv: list[str] | None = None) -> int:
             return cmd_bench(args)
         if args.command == "reconstruct":
             return cmd_reconstruct(args)
+        if args.command == "extract":
+            return cmd_extract(args)
     except CaseFileError as exc:
         print(f"harness: case file error: {exc}", file=sys.stderr)
         return 2

@@ -79,7 +79,9 @@ def draft(paper: str | Path, pack_id: str | None = None) -> Extraction:
         if t.caption_line:
             skip |= set(range(t.caption_line, t.header_line))
         claimed.setdefault(t.header_line, []).append((0, len(lines[t.header_line - 1])))
-        for r in t.rows:  # the reference rows' HR = 1
+        for r in t.rows:  # row labels ('≥60', '1–4') and the reference rows' HR = 1
+            lab = lines[r.line - 1]
+            claimed.setdefault(r.line, []).append((0, lab.find("\t") % (len(lab) + 1)))
             for c in r.cells:
                 col = t.columns[c.col - 1] if c.col - 1 < len(t.columns) else None
                 if col and col.role in ("hr", "hr_ci") and c.text in ("1", "1.0", "1.00"):

@@ -111,6 +111,8 @@ def link_median_range(text: list[Draft], tables: list[Table]) -> None:
         fits = [x for x in cells if (x[4].range.lower.value, x[4].range.upper.value) ==
                 (rng.lower.value, rng.upper.value) and num.lo <= x[4].median.hi + 1e-12
                 and x[4].median.lo <= num.hi + 1e-12]
+        exact = [x for x in fits if x[4].median.value == num.value]
+        fits = exact if len(exact) == 1 else fits
         if len(fits) == 1:
             t, r, col, c, mr = fits[0]
             where = f"{t.name}, {r.name}, {col.header if col else ''} '{c.text}'"

@@ -153,6 +153,8 @@ class TextReader:
             if ci:
                 ci_text = ci.group("ci")
                 ci_span = (m.end() + ci.start("ci"), m.end() + ci.end("ci"))
+                self.claim(s, m.end() + ci.start(), m.end() + ci.end())  # with its '95%'
+
             elif before:
                 b = before[-1]
                 off = max(0, m.start() - 60)
@@ -273,11 +275,13 @@ class TextReader:
             at = _AT_TIME.match(s.text[m.end():])
             if at:
                 t, u = at.group("t"), at.group("u")
+                tspan = (m.end() + at.start("t"), m.end() + at.end("t"))
             else:
                 prev = [x for x in times if x.end() <= m.start()]
                 if not prev:
                     continue
                 t, u = prev[-1].group("t"), prev[-1].group("u")
+                tspan = (prev[-1].start("t"), prev[-1].end("t"))
             grp = re.match(r"\s*for the ([\w /-]{1,40}?) (?:cohort|group|arm|patients)", s.text[m.end():])
             inputs = {"time": f"{as_int(t)} {u.lower()}s"}
             if grp:
@@ -285,6 +289,8 @@ class TextReader:
             d = self.new(s, "rate", m.group(0).replace(" ", ""), "km_rate", m.start(), m.end(),
                          inputs=inputs)
             d.value = float(m.group(0).rstrip("% "))
+            if self.free(s, *tspan):
+                d.spans.append(self.claim(s, *tspan))
 
     def survival_medians(self, s: Sentence) -> None:
         mm = re.search(r"\bmedian\b", s.text, re.I)
