@@ -210,6 +210,12 @@ def cmd_extract(args: argparse.Namespace) -> int:
     except ValueError as exc:
         print(f"harness: extract: {exc}", file=sys.stderr)
         return 2
+    except Exception as exc:  # a bug, never a finding about the paper
+        import traceback
+
+        traceback.print_exc()
+        print(f"harness: extract: internal error ({type(exc).__name__}: {exc})", file=sys.stderr)
+        return 3
     marked = sum(1 for d in ex.cases if d.review)
     files = ", ".join(p.name for p in ex.written)
     print(f"{len(ex.cases)} draft cases ({marked} with a review mark) written to {args.out} "

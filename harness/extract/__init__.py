@@ -80,13 +80,14 @@ def draft(paper: str | Path, pack_id: str | None = None) -> Extraction:
             skip |= set(range(t.caption_line, t.header_line))
         claimed.setdefault(t.header_line, []).append((0, len(lines[t.header_line - 1])))
         for r in t.rows:  # row labels ('≥60', '1–4') and the reference rows' HR = 1
-            lab = lines[r.line - 1]
-            claimed.setdefault(r.line, []).append((0, lab.find("\t") % (len(lab) + 1)))
+            claimed.setdefault(r.line, []).append((0, r.label_end))
             for c in r.cells:
                 col = t.columns[c.col - 1] if c.col - 1 < len(t.columns) else None
-                if col and col.role in ("hr", "hr_ci") and c.text in ("1", "1.0", "1.00"):
+                if col and col.role in ("hr", "hr_ci") and (
+                        c.text in ("1", "1.0", "1.00") or pat.kind_of_cell(c.text) == "ref"):
                     claimed.setdefault(c.line, []).append((c.start, c.end))
-    text, un, tclaimed = text_cases(lines, secs, skip, meta)
+    sizes = sorted({c.n for t in found for c in t.columns if c.n}, reverse=True)
+    text, un, tclaimed = text_cases(lines, secs, skip, meta, sizes)
     unread += un
     for ln, spans in tclaimed.items():
         claimed.setdefault(ln, []).extend(spans)

@@ -79,7 +79,7 @@ def link_p(text: list[Draft], table: list[Draft], abbr: dict[str, str]) -> None:
         d.group = f"{best.file}::{best.group}"
         for m in text:  # medians of the same sentence: the same row group's medians
             if m.kind == "median" and m.statistic == "median_survival" and m.line == d.line \
-                    and d.fields.get("sentence", "").find(m.where["quote"][:20]) >= 0:
+                    and m.fields.get("sentence") == d.fields.get("sentence"):
                 _link_median(m, best, table)
 
 
@@ -93,6 +93,40 @@ def _link_median(m: Draft, p: Draft, table: list[Draft]) -> None:
         _same(m, "median_survival", [{"published": c.published, "where": _where(c),
                                       "case": f"{c.file}::{c.id}"}])
         m.review.append(f"linked to {_where(c)} (same row group as the sentence's p); confirm")
+
+
+def link_hr(text: list[Draft], table: list[Draft]) -> None:
+    """An HR (and its CI) in the prose that a table prints too; its p with it."""
+    for d in text:
+        if d.kind != "hr" or d.statistic != "hazard_ratio" or "ci" not in d.fields.get("inputs", {}):
+            continue
+        ci = printed.parse_interval(d.fields["inputs"]["ci"])
+        same = [c for c in table if c.kind == "hr" and c.published == d.published
+                and "ci" in c.fields.get("inputs", {}) and _bounds(c.fields["inputs"]["ci"])
+                == (ci.lower.value, ci.upper.value)]
+        if len(same) != 1:
+            continue
+        c = same[0]
+        hr_in = dict(d.fields["inputs"])
+        _same(d, "hazard_ratio", [{"published": c.published, "where": _where(c),
+                                   "case": f"{c.file}::{c.id}"}])
+        d.review.append(f"the HR and CI of {_where(c)}; confirm")
+        tp = [x for x in table if x.kind == "p" and x.file == c.file and x.group == c.group]
+        for p in text:
+            if p.kind == "p" and p.line == d.line and p.fields.get("inputs", {}).get("hr") == \
+                    d.published and p.fields["inputs"].get("ci") == hr_in.get("ci") and len(tp) == 1:
+                _same(p, tp[0].statistic, [{"published": tp[0].published, "where":
+                                            _where(tp[0]), "case": f"{tp[0].file}::{tp[0].id}"}])
+                p.review = [f"the p of {_where(tp[0])}; confirm"]
+        for m in text:
+            if m.kind == "median" and m.statistic == "median_survival" and m.line == d.line \
+                    and m.fields.get("sentence") == d.fields.get("sentence"):
+                _link_median(m, c, table)
+
+
+def _bounds(text: str) -> tuple[float, float]:
+    iv = printed.parse_interval(text)
+    return (iv.lower.value, iv.upper.value)
 
 
 def link_median_range(text: list[Draft], tables: list[Table]) -> None:
@@ -125,9 +159,10 @@ def link_rates(text: list[Draft]) -> None:
     for d in text:
         if d.kind == "rate" and d.statistic == "km_rate":
             inp = d.fields.get("inputs", {})
-            groups.setdefault((inp.get("time"), inp.get("group"), d.published), []).append(d)
+            groups.setdefault((inp.get("time"), d.published), []).append(d)
     for same in groups.values():
-        if len(same) < 2:
+        named = {d.fields["inputs"].get("group") for d in same} - {None}
+        if len(same) < 2 or len(named) > 1:  # one group, or a group named in some places only
             continue
         canon = next((d for d in same if d.where["section"].startswith("Results")), same[0])
         for d in same:
@@ -139,6 +174,7 @@ def link_rates(text: list[Draft]) -> None:
 
 def link_all(lines: list[str], tables: list[Table], text: list[Draft], table: list[Draft]) -> None:
     """Turn repeats into ``same_number`` cases (in place)."""
+    link_hr(text, table)
     link_p(text, table, abbreviations(lines))
     link_median_range(text, tables)
     link_rates(text)

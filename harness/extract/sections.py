@@ -26,8 +26,8 @@ def _heading(line: str) -> str | None:
 
 def _subheading(line: str) -> bool:
     t = line.strip()
-    return (8 < len(t) < 120 and "\t" not in t and not t.endswith((".", ":", ";", ","))
-            and len(t.split()) >= 3 and t[0].isupper() and not t.isupper()
+    return (4 < len(t) < 120 and "\t" not in t and not t.endswith((".", ":", ";", ","))
+            and t[0].isupper() and not t.isupper()
             and not re.match(r"(?i)(table|fig|figure)\b", t) and not re.search(r"\d", t))
 
 
@@ -98,7 +98,7 @@ def paper_meta(lines: list[str], secs: list[str]) -> PaperMeta:
                     meta.first_author = names[-1].rstrip(",")
             break
     for line in lines[:60]:
-        m = re.search(r"(?:©|Published(?: Online)?:?|Accepted:?)[^0-9]{0,40}((?:19|20)\d\d)", line)
+        m = re.search(r"(?:©|Published(?: [Oo]nline)?:?|Accepted:?).{0,40}?\b((?:19|20)\d\d)\b", line)
         if m:
             meta.year = m.group(1)
             break
@@ -109,7 +109,7 @@ def paper_meta(lines: list[str], secs: list[str]) -> PaperMeta:
     methods = " ".join(line for line, s in zip(lines, secs) if s.startswith("Methods"))
     for pat in _SOFTWARE:
         for m in re.finditer(pat, methods):
-            if m.group(0) not in meta.software:
+            if not any(m.group(0) in s for s in meta.software):
                 meta.software.append(m.group(0))
     meta.methods_tests = [k for k, pat in _TESTS.items() if re.search(pat, methods, re.I)]
     _alpha(meta, methods)

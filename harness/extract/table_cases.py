@@ -168,10 +168,16 @@ class TableReader:
             foot = self.t.footnote(m)
             d.notes.append(f"footnote {m}: {foot}" if foot else f"footnote mark {m} (no footnote found)")
             test = foot_test(foot)
-            if test and not re.search(r"\d", foot) and test != d.statistic:
-                d.statistic = test
+            if test and not re.search(r"\d", foot):
                 d.fields["method"] = f"{foot} (footnote {m})"
-                d.fields.pop("inputs", None) if test in ("gbw_p", "mannwhitney_p") else None
+                if test == "contingency_p" and d.statistic == test:
+                    named = [t for t, rx in (("fisher", "fisher"), ("chisq", "chi")) if rx in
+                             foot.lower()]
+                    d.fields["tests"] = (["fisher"] if named == ["fisher"] else
+                                         d.fields.get("tests") or None)
+                elif test != d.statistic:
+                    d.review.append(f"footnote {m} names {test}, the columns suggest "
+                                    f"{d.statistic}: confirm")
 
     def _footnotes(self) -> None:
         """A footnote that prints a p of a named test (``... results in a p value of 0.048``)."""
@@ -216,11 +222,16 @@ class TableReader:
                 for r, parts in zip(rows, counts):
                     cell = r.cell(total.index)
                     if cell and pat.kind_of_cell(cell.text) in ("int", "count_pct") and None not in parts:
-                        self._draft(f"{key}::{pat.slug(r.label)}::total", r, total, cell,
+                        rid = key if pat.slug(r.label) == key else f"{key}::{pat.slug(r.label)}"
+                        self._draft(f"{rid}::total", r, total, cell,
                                     str(self._count(cell.text)), "count", "count",
                                     inputs={"parts": parts, "labels": [g.label for g in groups]})
             self._column_sums(key, label, rows, groups, total, counts)
-            if len(p_cells) == 1 and all(None not in c for c in counts) and len(rows) >= 2:
+            completed = False
+            if len(rows) == 1 and kinds == {"count_pct"} and all(g.n for g in groups):
+                counts = [counts[0], [g.n - c for g, c in zip(groups, counts[0])]]
+                completed = True
+            if len(p_cells) == 1 and all(None not in c for c in counts) and len(counts) >= 2:
                 r, cell = p_cells[0]
                 text, marks = pat.strip_markers(cell.text)
                 tests = [t for t, k in (("fisher", "fisher"), ("chisq", "chi-square"),
@@ -228,9 +239,13 @@ class TableReader:
                 d = self._draft(f"{key}::p", r, pcol, cell, text, "contingency_p", "p",
                                 method="Fisher's exact test or chi-square test (Methods)"
                                 if tests else "", tests=tests or None,
-                                inputs={"rows": [x.label for x in rows],
+                                inputs={"rows": [x.label for x in rows] + (
+                                    ["not " + rows[0].label] if completed else []),
                                         "columns": [g.label for g in groups], "counts": counts})
                 self._marks(d, marks)
+                if completed:
+                    d.review.append("2x2 table completed from the column n (those without = n "
+                                    "- count); confirm")
                 d.spans += [(r.cell(g.index).line, r.cell(g.index).start, r.cell(g.index).end)
                             for r in rows for g in groups]
                 return

@@ -32,6 +32,7 @@ class Row:
     cells: list[Cell]  # data cells, index = column - 1
     group: str = ""
     group_note: str = ""
+    label_end: int = 0  # end of the row label cell(s) in the line
 
     @property
     def name(self) -> str:
@@ -71,7 +72,7 @@ class Table:
     def footnote(self, mark: str) -> str:
         for _, text in self.footnotes:
             t = text.strip()
-            m = re.search(rf"\^\{{?{re.escape(mark)}\}}?\s*(.*)", t)
+            m = re.search(rf"\^\{{?{re.escape(mark)}\}}?\s*([^^]*)", t)
             if m:
                 return m.group(1).strip()
         return ""
@@ -177,16 +178,47 @@ def _cells(line: str, lineno: int) -> list[Cell]:
     return out
 
 
+_DESCRIPTOR = re.compile(r"(?i)mean|median|±|\\pm|\bSD\b|range|n \(%\)|no\. \(%\)")
+
+
+def _label_columns(lines: list[str], a: int, b: int) -> int:
+    """2 when the second column holds the sub-row labels (``Arm | A``: the row label printed
+    again on every sub-row), else 1."""
+    head = lines[a].split("\t")
+    if len(head) < 3 or _role(head[1]) != "other" or re.search(r"\d", head[1]):
+        return 1
+    seconds = [x.split("\t")[1].strip() for x in lines[a + 1:b + 1] if x.count("\t") >= 2]
+    texty = [s for s in seconds if s and pat.kind_of_cell(s) == "text"]
+    return 2 if seconds and len(texty) * 2 > len(seconds) else 1
+
+
 def _build(lines, a, b, name, caption, cap_line, captions) -> Table:
-    header_cells = lines[a].split("\t")
+    nlab = _label_columns(lines, a, b)
+    header_cells = lines[a].split("\t")[nlab - 1:]
     cols = _columns(header_cells, caption)
     table = Table(name, caption, cap_line, a + 1, cols, [], last_line=b + 1)
     group, gnote, grows = "", "", []
     for k in range(a + 1, b + 1):
         cells = _cells(lines[k], k + 1)
+        if nlab == 2 and len(cells) > 2:
+            first = cells[0].text
+            if first and first != group:  # the row label printed again on each sub-row
+                if grows or group:
+                    table.groups.append((group, grows, gnote))
+                group, gnote, grows = first, "", []
+            cells = cells[1:]
+            for c in cells:
+                c.col -= 1
         label = cells[0].text
         data = cells[1:]
-        if not any(re.search(r"\d", c.text) for c in data):
+        has_p = [c for c in data if c.col - 1 < len(cols) and cols[c.col - 1].role == "p"
+                 and c.text]
+        if grows and data and any(re.search(r"\d", c.text) for c in data) and (
+                _DESCRIPTOR.search(label) or (has_p and any(
+                    r.cell(c.col) and r.cell(c.col).text for r in grows for c in has_p))):
+            table.groups.append((group, grows, gnote))  # a variable of its own
+            group, gnote, grows = "", "", []
+        if nlab == 1 and not any(re.search(r"\d", c.text) for c in data):
             if grows or group:
                 table.groups.append((group, grows, gnote))
             group, gnote = _join_label([label] + [c.text for c in data])
@@ -194,7 +226,7 @@ def _build(lines, a, b, name, caption, cap_line, captions) -> Table:
             continue
         while len(data) < len(cols):
             data.append(Cell("", k + 1, len(data) + 1, len(lines[k]), len(lines[k])))
-        row = Row(k + 1, label, data, group, gnote)
+        row = Row(k + 1, label, data, group, gnote, cells[0].end)
         table.rows.append(row)
         grows.append(row)
     if grows or group:

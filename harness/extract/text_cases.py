@@ -83,8 +83,10 @@ def quote(s: Sentence, a: int, b: int) -> str:
 
 
 class TextReader:
-    def __init__(self, lines: list[str], secs: list[str], skip: set[int], meta: PaperMeta):
+    def __init__(self, lines: list[str], secs: list[str], skip: set[int], meta: PaperMeta,
+                 group_sizes: list[int] = ()):
         self.lines, self.secs, self.skip, self.meta = lines, secs, skip, meta
+        self.group_sizes = list(group_sizes)  # the tables' '(n = 64)': a last resort
         self.cases: list[Draft] = []
         self.unread: list[Unread] = []
         self.claimed: dict[int, list[tuple[int, int]]] = {}
@@ -107,6 +109,7 @@ class TextReader:
         self.counters[f"{sec}::{kind}"] = n = self.counters.get(f"{sec}::{kind}", 0) + 1
         d = Draft("text", f"{sec}::{kind}::{n}", {"section": s.section, "quote": quote(s, a, b)},
                   published, statistic, s.line, fields=fields, kind=kind)
+        d.fields.setdefault("sentence", s.text)
         d.spans.append(self.claim(s, a, b))
         self.cases.append(d)
         return d
@@ -215,6 +218,9 @@ class TextReader:
             for line, a, b, n, sk in cands:
                 if n >= count and n > 0 and num.allows(100.0 * count / n):
                     return n, (line, a, b)
+        for n in self.group_sizes:
+            if n >= count and num.allows(100.0 * count / n):
+                return n, (0, 0, 0)
         return None, None
 
     def percentages(self, s: Sentence, k: int) -> None:
@@ -243,7 +249,7 @@ class TextReader:
                 continue
             d = self.new(s, "pct", pct, "percentage", a, b,
                          inputs={"count": count, "n": n, "of": "patients"})
-            d.spans += [self.claim(s, m.start("count"), m.end("count")), span]
+            d.spans += [self.claim(s, m.start("count"), m.end("count"))] + ([span] if span[0] else [])
             if m.group("count").lower() in pat.WORDS:
                 d.notes.append(f"count printed as the word '{m.group('count')}'")
             if rx is not _PCT_NAMED:
@@ -282,10 +288,11 @@ class TextReader:
                     continue
                 t, u = prev[-1].group("t"), prev[-1].group("u")
                 tspan = (prev[-1].start("t"), prev[-1].end("t"))
-            grp = re.match(r"\s*for the ([\w /-]{1,40}?) (?:cohort|group|arm|patients)", s.text[m.end():])
+            grp = re.match(r"\s*(?:for|in) (?:the ([\w /-]{1,30}?) (?:cohort|group|arm|patients)|"
+                           r"(arm [A-Z0-9]+))\b", s.text[m.end():])
             inputs = {"time": f"{as_int(t)} {u.lower()}s"}
             if grp:
-                inputs["group"] = grp.group(1)
+                inputs["group"] = grp.group(1) or grp.group(2)
             d = self.new(s, "rate", m.group(0).replace(" ", ""), "km_rate", m.start(), m.end(),
                          inputs=inputs)
             d.value = float(m.group(0).rstrip("% "))
@@ -300,6 +307,12 @@ class TextReader:
             if self.free(s, m.start("v"), m.end("v")):
                 unit = re.search(_TIME_UNIT, s.text[m.end():]).group(0)
                 unit = {"mo": "months"}.get(unit, unit if unit.endswith("s") else unit + "s")
+                last = [x for x in re.finditer(r"\bmedian\b", s.text[:m.start()], re.I)][-1]
+                if re.search(r"follow", s.text[last.end():m.start()], re.I):
+                    d = self.new(s, "follow_up", m.group("v"), "median_value", m.start("v"),
+                                 m.end("v"), inputs={"unit": unit})
+                    d.notes.append("median follow-up")
+                    continue
                 d = self.new(s, "median", m.group("v"), "median_survival", m.start("v"),
                              m.end("v"), inputs={"unit": unit})
                 d.value = float(m.group("v"))
@@ -339,9 +352,9 @@ class TextReader:
                                           "its groups: no case (link it to a table row)"))
 
 
-def text_cases(lines, secs, skip, meta):
+def text_cases(lines, secs, skip, meta, group_sizes=()):
     """The draft cases of the prose, what it saw but could not read, and the character spans
     it accounted for (line -> [(start, end)])."""
-    reader = TextReader(lines, secs, skip, meta)
+    reader = TextReader(lines, secs, skip, meta, group_sizes)
     cases, unread = reader.read()
     return cases, unread, reader.claimed
