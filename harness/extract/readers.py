@@ -83,29 +83,60 @@ def html_lines(text: str) -> list[str]:
     return out
 
 
+def _pdf_page_lines(page) -> list[tuple[float, float, str]]:
+    """(top, height, text) per line of a page: words grouped by their baseline; a gap wider
+    than about two characters between words (a table's column gap) becomes a tab, and a line
+    that starts right of the page's left margin (an empty first cell) starts with one."""
+    words = page.extract_words(x_tolerance=1.5, y_tolerance=2)
+    if not words:
+        return []
+    margin = min(w["x0"] for w in words)
+    rows: list[list[dict]] = []
+    for w in sorted(words, key=lambda w: (round(w["bottom"]), w["x0"])):
+        if rows and abs(rows[-1][0]["bottom"] - w["bottom"]) <= 2:
+            rows[-1].append(w)
+        else:
+            rows.append([w])
+    out = []
+    for row in rows:
+        row.sort(key=lambda w: w["x0"])
+        height = max(w["bottom"] - w["top"] for w in row)
+        text, gaps = row[0]["text"], 0
+        for a, b in zip(row, row[1:]):
+            wide = b["x0"] - a["x1"] > 1.5 * height
+            gaps += wide
+            text += ("\t" if wide else " ") + b["text"]
+        if gaps and row[0]["x0"] > margin + 2 * height:
+            text = "\t" + text
+        out.append((row[0]["top"], height, text))
+    return out
+
+
 def pdf_lines(path: Path) -> list[str]:
-    """The text layer of a PDF (pdfplumber, no OCR), laid out: a run of three or more spaces
-    inside a line (a gap between table columns) becomes a tab."""
+    """The text layer of a PDF (pdfplumber, no OCR) as paragraphs and tab-separated table
+    rows: lines closer than 1.5 line heights are one paragraph (a hyphen at a line end joins
+    the word); a wide gap between words is a column gap (a tab)."""
     import pdfplumber
 
     out: list[str] = []
     with pdfplumber.open(str(path)) as pdf:
         for page in pdf.pages:
-            text = page.extract_text(layout=True) or ""
-            for raw in text.splitlines():
-                line = raw.rstrip()
-                if not line.strip():
-                    if out and out[-1]:
-                        out.append("")
-                    continue
-                body = line.strip()
-                if re.search(r"\S {3,}\S", body):
-                    cells = re.split(r" {3,}", body)
-                    lead = len(line) - len(line.lstrip())
-                    body = ("\t" if lead > 8 and len(cells) > 1 else "") + "\t".join(cells)
+            prev = None
+            for top, height, text in _pdf_page_lines(page):
+                near = prev is not None and top - prev[0] <= 1.6 * max(height, prev[1])
+                if near and "\t" not in text and "\t" not in out[-1] and out[-1]:
+                    out[-1] = (out[-1][:-1] + text if out[-1].endswith("-") and text[:1].islower()
+                               else out[-1] + " " + text)
                 else:
-                    body = re.sub(r" {2,}", " ", body)
-                out.append(body)
+                    if out and out[-1] and not near:
+                        out.append("")
+                    out.append(text)
+                prev = (top, height)
+            out.append("")
+    for i in range(1, len(out) - 1):  # a row-group label inside a table (no column gap)
+        if "\t" not in out[i] and out[i] and "\t" in out[i - 1] and "\t" in out[i + 1] \
+                and len(out[i]) < 60:
+            out[i] += "\t"
     if not any(line.strip() for line in out):
         raise ValueError(f"{path}: the PDF has no text layer (scanned?); harness does no OCR")
     return out

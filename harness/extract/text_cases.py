@@ -29,7 +29,8 @@ _PCT_ACC = re.compile(rf"\b(?P<count>{CNT}) (?:patients|cases)\b[^.%\d]{{0,40}}?
 _MORT = re.compile(rf"mortality(?: rate)?\s+(?:was|of)\s+(?P<pct>{pat.NUM})\s*%", re.I)
 _WHOLE = [re.compile(rf"\b(?P<n>{CNT}) (?:consecutive |eligible |evaluable )?"
                      r"(?:patients|subjects|participants|cases|women|men)\b", re.I),
-          re.compile(r"\(\s*n\s*=\s*(?P<n>\d+)\s*[;,)]")]
+          re.compile(r"\(\s*n\s*=\s*(?P<n>\d+)\s*[;,)]"),
+          re.compile(rf"\b(?P<n>{CNT}) (?:were|underwent|received|had)\b", re.I)]
 _MEDIAN_RANGE = re.compile(
     rf"\bmedian\b[^.;()\d]{{0,60}}?\b(?P<v>{pat.NUM}|{WORD})\b\s*(?P<unit>[a-zA-Z]+)?[^.;()\d]{{0,25}}?"
     rf"\(\s*range,?\s*(?P<lo>{pat.NUM})\s*(?:[-–]|to)\s*(?P<hi>{pat.NUM})\s*(?P<u2>[a-z]+)?\s*\)",
