@@ -98,7 +98,8 @@ def _link_median(m: Draft, p: Draft, table: list[Draft]) -> None:
 def link_hr(text: list[Draft], table: list[Draft]) -> None:
     """An HR (and its CI) in the prose that a table prints too; its p with it."""
     for d in text:
-        if d.kind != "hr" or d.statistic != "hazard_ratio" or "ci" not in d.fields.get("inputs", {}):
+        inputs = d.fields.get("inputs", {})
+        if d.kind != "hr" or d.statistic != "hazard_ratio" or "ci" not in inputs:
             continue
         ci = printed.parse_interval(d.fields["inputs"]["ci"])
         same = [c for c in table if c.kind == "hr" and c.published == d.published
@@ -113,8 +114,9 @@ def link_hr(text: list[Draft], table: list[Draft]) -> None:
         d.review.append(f"the HR and CI of {_where(c)}; confirm")
         tp = [x for x in table if x.kind == "p" and x.file == c.file and x.group == c.group]
         for p in text:
-            if p.kind == "p" and p.line == d.line and p.fields.get("inputs", {}).get("hr") == \
-                    d.published and p.fields["inputs"].get("ci") == hr_in.get("ci") and len(tp) == 1:
+            p_in = p.fields.get("inputs", {})
+            if p.kind == "p" and p.line == d.line and len(tp) == 1 and \
+                    (p_in.get("hr"), p_in.get("ci")) == (d.published, hr_in.get("ci")):
                 _same(p, tp[0].statistic, [{"published": tp[0].published, "where":
                                             _where(tp[0]), "case": f"{tp[0].file}::{tp[0].id}"}])
                 p.review = [f"the p of {_where(tp[0])}; confirm"]

@@ -35,7 +35,8 @@ PERCENT = re.compile(rf"(?<![\w.]){NUM}\s*%")
 MEAN_SD = re.compile(rf"{NUM}\s*(?:±|\\pm|\+/-)\s*{NUM}")
 MEDIAN_RANGE = re.compile(rf"^{NUM}\s*[(\[]\s*{NUM}\s*{DASH}\s*{NUM}\s*[)\]]$")
 COUNT_PCT = re.compile(rf"^(?P<count>\d+)\s*\(\s*(?P<pct>{NUM})\s*%\s*\)$")
-HR_WITH_CI = re.compile(rf"^(?P<hr>{NUM})\s*[(\[]\s*(?P<ci>{NUM}\s*[,;]?\s*{DASH}\s*{NUM})\s*[)\]]$")
+HR_WITH_CI = re.compile(
+    rf"^(?P<hr>{NUM})\s*[(\[]\s*(?P<ci>{NUM}\s*[,;]?\s*{DASH}\s*{NUM})\s*[)\]]$")
 GROUP_N = re.compile(r"\(\s*\$?\s*[nN]\s*=\s*(?P<n>\d+)\s*\$?\s*\)")
 UNIT = re.compile(r"\((months?|years?|weeks?|days?|mm|cm)\)", re.I)
 ENDPOINT = re.compile(r"\b(OS|PFS|DFS|RFS|EFS|overall survival|progression[- ]free)\b", re.I)
@@ -53,7 +54,9 @@ def endpoint_of(text: str) -> str:
     if not m:
         return ""
     w = m.group(1).lower()
-    return "OS" if w in ("os", "overall survival") else "PFS" if w.startswith(("pfs", "prog")) else ""
+    if w in ("os", "overall survival"):
+        return "OS"
+    return "PFS" if w.startswith(("pfs", "prog")) else ""
 
 
 def unit_of(text: str) -> str:
@@ -102,7 +105,7 @@ def value(text: str) -> float:
 
 
 def slug(text: str) -> str:
-    """An id part from a label: ``≥60`` -> ``ge60``, ``Age at primary (years)`` -> ``age_at_primary_years``."""
+    """An id part from a label: ``≥60`` -> ``ge60``, ``Age (years)`` -> ``age_years``."""
     t = text.lower()
     for a, b in (("≥", "ge"), (">=", "ge"), ("≤", "le"), ("<=", "le"), (">", "gt"), ("<", "lt"),
                  ("–", "-"), ("—", "-"), ("+", "plus"), ("%", "pct")):

@@ -73,7 +73,8 @@ class PaperMeta:
     methods_tests: list[str] = field(default_factory=list)
 
 
-_SOFTWARE = [r"GraphPad Prism(?: \d+(?:\.\d+)*)?", r"(?:IBM )?SPSS(?: Statistics)?(?: \d+(?:\.\d+)*)?",
+_SOFTWARE = [r"GraphPad Prism(?: \d+(?:\.\d+)*)?",
+             r"(?:IBM )?SPSS(?: Statistics)?(?: \d+(?:\.\d+)*)?",
              r"SAS(?: (?:version )?\d+(?:\.\d+)*)?", r"Stata(?:/\w+)?(?: \d+(?:\.\d+)*)?",
              r"MedCalc(?: \d+(?:\.\d+)*)?", r"\bR (?:version )?\d+\.\d+(?:\.\d+)?"]
 _TESTS = {"log-rank": r"log[- ]?rank", "cox": r"\bcox\b", "fisher": r"fisher",
@@ -98,7 +99,8 @@ def paper_meta(lines: list[str], secs: list[str]) -> PaperMeta:
                     meta.first_author = names[-1].rstrip(",")
             break
     for line in lines[:60]:
-        m = re.search(r"(?:©|Published(?: [Oo]nline)?:?|Accepted:?).{0,40}?\b((?:19|20)\d\d)\b", line)
+        m = re.search(r"(?:©|Published(?: [Oo]nline)?:?|Accepted:?).{0,40}?\b((?:19|20)\d\d)\b",
+                      line)
         if m:
             meta.year = m.group(1)
             break

@@ -18,7 +18,8 @@ from harness.extract.sections import PaperMeta
 from harness.extract.tables import Cell, Column, Row, Table
 
 _FOOT_TESTS = [(r"gehan|breslow", "gbw_p"), (r"log[- ]?rank", "logrank_p"),
-               (r"fisher|chi[- ]?squ|χ", "contingency_p"), (r"mann[- ]whitney|wilcoxon", "mannwhitney_p"),
+               (r"fisher|chi[- ]?squ|χ", "contingency_p"),
+               (r"mann[- ]whitney|wilcoxon", "mannwhitney_p"),
                (r"\bt[- ]?test", "ttest_p"), (r"\bcox\b|wald", "cox_wald_p")]
 
 
@@ -53,7 +54,8 @@ class TableReader:
         roles = {c.role for c in self.t.columns}
         if roles & {"group", "total"}:
             self._characteristics()
-        if roles & {"hr", "hr_ci", "ci", "median"} or ("p" in roles and not roles & {"group", "total"}):
+        if roles & {"hr", "hr_ci", "ci", "median"} or (
+                "p" in roles and not roles & {"group", "total"}):
             for ep in dict.fromkeys(c.endpoint for c in self.t.columns):
                 cols = [c for c in self.t.columns if c.endpoint == ep and c.role in
                         ("median", "hr", "hr_ci", "ci", "p")]
@@ -111,7 +113,7 @@ class TableReader:
                      if len(rows) == 2 and all(r.label in med_of for r in rows) else [])
         pairs = self._pair(hrs, cis)
         stat, method = self._p_statistic()
-        for i, (h, ci) in enumerate(pairs):
+        for h, ci in pairs:
             sfx = "" if len(pairs) == 1 else f"::{pat.slug(h[0].label)}"
             extra = {"reference": ref} if ref else {}
             hr_in = {**({"ci": ci[3]} if ci else {}), **extra, **({"groups": groups_in}
@@ -166,7 +168,8 @@ class TableReader:
     def _marks(self, d: Draft, marks: list[str]) -> None:
         for m in marks:
             foot = self.t.footnote(m)
-            d.notes.append(f"footnote {m}: {foot}" if foot else f"footnote mark {m} (no footnote found)")
+            d.notes.append(f"footnote {m}: {foot}" if foot
+                           else f"footnote mark {m} (no footnote found)")
             test = foot_test(foot)
             if test and not re.search(r"\d", foot):
                 d.fields["method"] = f"{foot} (footnote {m})"
@@ -203,9 +206,10 @@ class TableReader:
         if total and total.n and groups and all(g.n for g in groups):
             cell = Cell(str(total.n), self.t.header_line, total.index)
             d = self._draft("n::total", "header", total, cell, str(total.n), "count", "count",
-                            inputs={"parts": [g.n for g in groups], "labels": [g.label for g in groups]})
+                            inputs={"parts": [g.n for g in groups],
+                                    "labels": [g.label for g in groups]})
             d.spans = []  # the header's numbers are accounted for below
-        for label, rows, note in self.t.groups:
+        for label, rows, _ in self.t.groups:
             self._char_group(label, rows, groups, total, pcol)
 
     def _char_group(self, label, rows, groups, total, pcol) -> None:
@@ -221,7 +225,8 @@ class TableReader:
             if total:
                 for r, parts in zip(rows, counts):
                     cell = r.cell(total.index)
-                    if cell and pat.kind_of_cell(cell.text) in ("int", "count_pct") and None not in parts:
+                    ok = cell and pat.kind_of_cell(cell.text) in ("int", "count_pct")
+                    if ok and None not in parts:
                         rid = key if pat.slug(r.label) == key else f"{key}::{pat.slug(r.label)}"
                         self._draft(f"{rid}::total", r, total, cell,
                                     str(self._count(cell.text)), "count", "count",
@@ -234,8 +239,9 @@ class TableReader:
             if len(p_cells) == 1 and all(None not in c for c in counts) and len(counts) >= 2:
                 r, cell = p_cells[0]
                 text, marks = pat.strip_markers(cell.text)
-                tests = [t for t, k in (("fisher", "fisher"), ("chisq", "chi-square"),
-                                        ("chisq_yates", "chi-square")) if k in self.meta.methods_tests]
+                named = (("fisher", "fisher"), ("chisq", "chi-square"),
+                         ("chisq_yates", "chi-square"))
+                tests = [t for t, k in named if k in self.meta.methods_tests]
                 d = self._draft(f"{key}::p", r, pcol, cell, text, "contingency_p", "p",
                                 method="Fisher's exact test or chi-square test (Methods)"
                                 if tests else "", tests=tests or None,
@@ -298,7 +304,8 @@ class TableReader:
                if g.n and r.cell(g.index).text]
         if total and r.cell(total.index).text and len(gin) >= 2:
             self._draft(f"{key}::total", r, total, r.cell(total.index), r.cell(total.index).text,
-                        "mean_sd", "mean_sd", inputs={"groups": gin}).spans += self._spans(r, groups)
+                        "mean_sd", "mean_sd", inputs={"groups": gin}
+                        ).spans += self._spans(r, groups)
         if len(p_here) == 1 and len(gin) == 2:
             cell = p_here[0][1]
             text, marks = pat.strip_markers(cell.text)
@@ -324,9 +331,9 @@ class TableReader:
             cell = p_here[0][1]
             text, marks = pat.strip_markers(cell.text)
             full = all("median_range" in g and "n" in g for g in gin)
-            inputs = ({"groups": gin} if full else
-                      {"printed_summaries": [r.cell(c.index).text for c in
-                                             ([total] if total else []) + groups if r.cell(c.index).text]})
+            shown = [r.cell(c.index).text for c in ([total] if total else []) + groups
+                     if r.cell(c.index).text]
+            inputs = {"groups": gin} if full else {"printed_summaries": shown}
             d = self._draft(f"{key}::p", r, self._pcol(), cell, text, "mannwhitney_p", "p",
                             method="Mann-Whitney test (Methods)"
                             if "mann-whitney" in self.meta.methods_tests else "", inputs=inputs)

@@ -17,15 +17,16 @@ from harness.extract.sections import PaperMeta
 
 WORD = r"(?:" + "|".join(sorted(pat.WORDS, key=len, reverse=True)) + r")"
 CNT = rf"(?:\d+|{WORD})"
-_ABBREV = re.compile(r"\b(?:vs|Fig|Figs|al|e\.g|i\.e|No|approx|ca|Dr|Prof|Inc|Corp|Ref|resp|[A-Z])\.$")
+_ABBREV = re.compile(
+    r"\b(?:vs|Fig|Figs|al|e\.g|i\.e|No|approx|ca|Dr|Prof|Inc|Corp|Ref|resp|[A-Z])\.$")
 _SURV = re.compile(r"surviv|\bOS\b|\bPFS\b|\bDFS\b|\bRFS\b|\bEFS\b|death|recurrence|progression",
                    re.I)
 _PCT_N = re.compile(rf"\(\s*n\s*=\s*(?P<count>\d+)\s*[,;]\s*(?P<pct>{pat.NUM})\s*%\s*\)")
 _PCT_NAMED = re.compile(rf"(?P<n>\d+) [a-z]+ \((?P<count>\d+) [a-z]+,\s*(?P<pct>{pat.NUM})\s*%\)")
-_PCT_COUNT = re.compile(rf"\b(?P<count>{CNT})\s+(?:[A-Za-z-]+\s+){{0,3}}?\((?P<pct>{pat.NUM})\s*%\)",
-                        re.I)
-_PCT_ACC = re.compile(rf"\b(?P<count>{CNT}) (?:patients|cases)\b[^.%\d]{{0,40}}?(?P<pct>{pat.NUM})\s*%",
-                      re.I)
+_PCT_COUNT = re.compile(
+    rf"\b(?P<count>{CNT})\s+(?:[A-Za-z-]+\s+){{0,3}}?\((?P<pct>{pat.NUM})\s*%\)", re.I)
+_PCT_ACC = re.compile(
+    rf"\b(?P<count>{CNT}) (?:patients|cases)\b[^.%\d]{{0,40}}?(?P<pct>{pat.NUM})\s*%", re.I)
 _MORT = re.compile(rf"mortality(?: rate)?\s+(?:was|of)\s+(?P<pct>{pat.NUM})\s*%", re.I)
 _WHOLE = [re.compile(rf"\b(?P<n>{CNT}) (?:consecutive |eligible |evaluable )?"
                      r"(?:patients|subjects|participants|cases|women|men)\b", re.I),
@@ -36,8 +37,8 @@ _MEDIAN_RANGE = re.compile(
     rf"\(\s*range,?\s*(?P<lo>{pat.NUM})\s*(?:[-–]|to)\s*(?P<hi>{pat.NUM})\s*(?P<u2>[a-z]+)?\s*\)",
     re.I)
 _TIME_UNIT = r"(?:months?|mo|years?|weeks?|days?)"
-_MEDIAN_NUM = re.compile(rf"(?<![\w.<>≤≥])(?P<v>{pat.NUM})(?=\s*(?:(?:vs\.?|versus)\s*{pat.NUM}\s*)?"
-                         rf"{_TIME_UNIT}\b)")
+_MEDIAN_NUM = re.compile(rf"(?<![\w.<>≤≥])(?P<v>{pat.NUM})"
+                         rf"(?=\s*(?:(?:vs\.?|versus)\s*{pat.NUM}\s*)?{_TIME_UNIT}\b)")
 _NOT_REACHED = re.compile(r"\bnot (?:been )?reached\b|\bNR\b")
 _RATE_TIME = re.compile(rf"\b(?P<t>{CNT})[- ](?P<u>year|month)s?\b", re.I)
 _AT_TIME = re.compile(rf"^\s*at (?P<t>{CNT}) (?P<u>year|month)s?", re.I)
@@ -216,7 +217,7 @@ class TextReader:
                   and (w[0] < s.line or (w[0] == s.line and w[1] < here))]
         # first the group sizes that are not themselves the count of a percentage
         for cands in ([w for w in before if (w[0], w[1]) not in self.parts], before):
-            for line, a, b, n, sk in cands:
+            for line, a, b, n, _ in cands:
                 if n >= count and n > 0 and num.allows(100.0 * count / n):
                     return n, (line, a, b)
         for n in self.group_sizes:
@@ -250,7 +251,9 @@ class TextReader:
                 continue
             d = self.new(s, "pct", pct, "percentage", a, b,
                          inputs={"count": count, "n": n, "of": "patients"})
-            d.spans += [self.claim(s, m.start("count"), m.end("count"))] + ([span] if span[0] else [])
+            d.spans.append(self.claim(s, m.start("count"), m.end("count")))
+            if span[0]:
+                d.spans.append(span)
             if m.group("count").lower() in pat.WORDS:
                 d.notes.append(f"count printed as the word '{m.group('count')}'")
             if rx is not _PCT_NAMED:

@@ -68,6 +68,7 @@ from typing import Any
 
 from harness.cases import Pack
 from harness.errors import CaseFileError
+from harness.progress import progress
 from harness.reconstruct.objective import Problem, State, fast_values, match, unmatched
 from harness.reconstruct.screen import exact_conflicts
 from harness.reconstruct.search import SearchResult, search
@@ -154,12 +155,14 @@ def reconstruct_pack(pack: Pack, out_dir: Path | None = None, only: list[str] | 
         cost = [-(len(u) * 100 + sum(len(s.targets) for s in u)) for u in todo]
         order = sorted(range(len(args)), key=lambda i: (cost[i], i))
         with ProcessPoolExecutor(jobs, mp_context=mp.get_context("spawn")) as ex:
-            done = list(ex.map(_unit_job, [args[i] for i in order]))
+            done = list(progress(ex.map(_unit_job, [args[i] for i in order]), total=len(args),
+                                 desc="reconstruct", unit="set"))
         results = [None] * len(args)
         for i, res in zip(order, done):
             results[i] = res
     else:
-        results = [_unit_job(a) for a in args]
+        results = [_unit_job(a) for a in progress(args, total=len(args), desc="reconstruct",
+                                                  unit="set")]
     summaries = []
     for file, text, sums in results:
         (out_dir / file).write_text(text, encoding="utf-8")
