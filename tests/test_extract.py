@@ -316,3 +316,22 @@ def test_hr_ci_p_variants(sentence, hr, ci, p):
     assert got["hr"].published == hr and got["hr"].fields["inputs"] == {"ci": ci}
     assert got["p"].published == p and got["p"].fields["inputs"] == {"hr": hr, "ci": ci}
     assert got["p"].statistic == "logrank_p"
+
+
+def test_review_is_an_optional_string_of_a_case(tmp_path):
+    from harness.errors import CaseFileError
+
+    pack = tmp_path / "p"
+    pack.mkdir()
+    (pack / "pack.toml").write_text('[paper]\nid = "p"\ntitle = "t"\ncitation = "c"\n'
+                                    "alpha = 0.05\n", encoding="utf-8")
+    case = ('[[case]]\nid = "x"\nwhere = { section = "Results", quote = "q" }\n'
+            'published = "52%"\nstatistic = "percentage"\ninputs = { count = 33, n = 64 }\n'
+            'expect = { verdict = "consistent" }\n')
+    (pack / "text.toml").write_text(case + 'review = "n inferred"\n', encoding="utf-8")
+    assert load_pack(pack).cases[0].review == "n inferred"
+    (pack / "text.toml").write_text(case, encoding="utf-8")
+    assert load_pack(pack).cases[0].review == ""
+    (pack / "text.toml").write_text(case + "review = 3\n", encoding="utf-8")
+    with pytest.raises(CaseFileError, match=r"case\[0\]\.review"):
+        load_pack(pack)
