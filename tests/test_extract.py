@@ -262,6 +262,10 @@ def test_bad_input_is_a_clear_error(tmp_path):
     (tmp_path / "bin.txt").write_bytes(b"\xff\xfe\x00abc")
     with pytest.raises(ValueError, match="not UTF-8"):
         draft(tmp_path / "bin.txt")
+    (tmp_path / "prose.txt").write_text("A paper without statistics.\n", encoding="utf-8")
+    with pytest.raises(ValueError, match="no printed survival statistic"):
+        extract(tmp_path / "prose.txt", tmp_path / "out")
+    assert not (tmp_path / "out").exists()
     (tmp_path / "scan.pdf").write_bytes(_pdf([]))
     with pytest.raises(ValueError, match="no text layer"):
         draft(tmp_path / "scan.pdf")

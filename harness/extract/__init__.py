@@ -136,6 +136,9 @@ def extract(paper: str | Path, out: str | Path, pack_id: str | None = None,
     if out.exists() and any(out.iterdir()) and not force:
         raise ValueError(f"{out}: the folder exists and is not empty (use --force to overwrite)")
     ex = draft(paper, pack_id)
+    if not ex.cases:
+        raise ValueError(f"{paper}: no printed survival statistic found (no HR, CI, p, median, "
+                         "rate, percentage or table); no draft written")
     headers = {name: f"Draft cases from {name} of {Path(paper).name} (harness extract)."
                for name in ex.files}
     if out.exists():
