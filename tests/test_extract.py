@@ -191,6 +191,17 @@ def test_second_text_layouts(paper2_draft):
 
 # -- other inputs -------------------------------------------------------------------------------
 
+def test_space_aligned_table_reads_like_a_tab_separated_one(tmp_path, paper2_draft):
+    text = (DATA / "paper2.txt").read_text("utf-8").replace("\t", "    ")
+    (tmp_path / "spaced.txt").write_text(text, encoding="utf-8")
+    extract(tmp_path / "spaced.txt", tmp_path / "d")
+    got = {(Path(c.file).stem, c.id, c.published, c.statistic)
+           for c in load_pack(tmp_path / "d").cases}
+    want = {(Path(c.file).stem, c.id, c.published, c.statistic)
+            for c in load_pack(paper2_draft).cases}
+    table2 = {x for x in want if x[0] == "table2"}
+    assert len(table2) == 20 and table2 <= got  # 'Arm | A' rows, HR (CI) cells, p cells
+
 def test_html_input(tmp_path):
     ex = extract(DATA / "paper3.html", tmp_path / "d")
     cases = {(Path(c.file).stem, c.id): c for c in load_pack(tmp_path / "d").cases}

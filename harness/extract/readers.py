@@ -133,10 +133,7 @@ def pdf_lines(path: Path) -> list[str]:
                     out.append(text)
                 prev = (top, height)
             out.append("")
-    for i in range(1, len(out) - 1):  # a row-group label inside a table (no column gap)
-        if "\t" not in out[i] and out[i] and "\t" in out[i - 1] and "\t" in out[i + 1] \
-                and len(out[i]) < 60:
-            out[i] += "\t"
+    out = group_rows(out)
     if not any(line.strip() for line in out):
         raise ValueError(f"{path}: the PDF has no text layer (scanned?); harness does no OCR")
     return out
@@ -169,4 +166,26 @@ def read_paper(path: str | Path) -> list[str]:
         raise ValueError(f"{path}: the file is empty")
     if suffix in (".html", ".htm", ".xhtml"):
         return html_lines(text)
-    return text.split("\n")
+    lines = text.split("\n")
+    if "\t" not in text:  # a space-aligned export: column gaps of 3+ spaces are cells
+        lines = group_rows([_spaced_row(line) for line in lines])
+    return lines
+
+
+def group_rows(lines: list[str]) -> list[str]:
+    """A row-group label inside a table (a short line without a column gap, between two
+    rows) gets a tab, so the table stays one block."""
+    out = list(lines)
+    for i in range(1, len(out) - 1):
+        t = out[i].strip()
+        if t and "\t" not in out[i] and "\t" in out[i - 1] and "\t" in out[i + 1] \
+                and len(t) < 60:
+            out[i] = t + "\t"
+    return out
+
+
+def _spaced_row(line: str) -> str:
+    body = line.strip()
+    if len(re.findall(r"\S {3,}(?=\S)", body)) >= 2:
+        return "\t".join(re.split(r" {3,}", body))
+    return line

@@ -150,11 +150,13 @@ def find_tables(lines: list[str]) -> list[Table]:
         else:
             i += 1
     captions = [(k, m) for k, line in enumerate(lines) if (m := _CAPTION.match(line))]
-    used: set[int] = set()
+    # a caption right above a block is its own (claimed first, before any 'after' caption)
+    used = {k for k, _ in captions for a, _ in blocks if 0 < a - k <= 2}
     tables = []
     for bi, (a, b) in enumerate(blocks):
         prev_end = blocks[bi - 1][1] if bi else -1
-        before = [(k, m) for k, m in captions if prev_end < k < a and a - k <= 12 and k not in used]
+        before = [(k, m) for k, m in captions if prev_end < k < a and a - k <= 12
+                  and (k not in used or a - k <= 2)]
         after = [(k, m) for k, m in captions if b < k <= b + 6 and k not in used]
         cap = before[-1] if before else (after[0] if after else None)
         if cap:
