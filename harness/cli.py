@@ -85,6 +85,14 @@ def build_parser() -> argparse.ArgumentParser:
                      help="rebuild only this comparison (repeatable; its file's partner too)")
     rec.add_argument("--jobs", type=int, default=2, help="worker processes (default 2)")
 
+    ext = sub.add_parser("extract", help="a draft case pack from a survival paper's text "
+                         "(plain text, HTML, or PDF with a text layer)")
+    ext.add_argument("paper", type=Path, metavar="PAPER")
+    ext.add_argument("--out", type=Path, required=True, metavar="PACKDIR",
+                     help="folder to write the draft pack and its REVIEW.md to")
+    ext.add_argument("--id", dest="pack_id", help="pack id (default: first author and year)")
+    ext.add_argument("--force", action="store_true", help="overwrite a non-empty PACKDIR")
+
     bench = sub.add_parser("bench", help="time our routines against R and lifelines baselines")
     bench.add_argument("--quick", action="store_true", help="smaller sizes (finishes within 45 s)")
     bench.add_argument("--format", choices=["table", "json"], default="table")
@@ -171,6 +179,24 @@ def cmd_reconstruct(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_extract(args: argparse.Namespace) -> int:
+    import time
+
+    from harness.extract import extract
+
+    t0 = time.perf_counter()
+    try:
+        ex = extract(args.paper, args.out, pack_id=args.pack_id, force=args.force)
+    except ValueError as exc:  # anything else is an internal error (exit 3, see harness.exits)
+        print(f"harness: extract: {exc}", file=sys.stderr)
+        return 2
+    marked = sum(1 for d in ex.cases if d.review)
+    files = ", ".join(p.name for p in ex.written)
+    print(f"{len(ex.cases)} draft cases ({marked} with a review mark) written to {args.out} "
+          f"({files}) in {time.perf_counter() - t0:.1f} s; see REVIEW.md")
+    return 0
+
+
 def cmd_bench(args: argparse.Namespace) -> int:
     import harness.tools.benchmarks  # noqa: F401  (registers the benchmarks)
     from harness.tools import bench
@@ -208,6 +234,8 @@ def _dispatch(args: argparse.Namespace) -> int:
         if args.jobs < 1:
             raise exits.InputError(f"--jobs {args.jobs}: give 1 or more worker processes")
         return cmd_reconstruct(args)
+    if args.command == "extract":
+        return cmd_extract(args)
     raise exits.InputError(f"unknown command {args.command}")
 
 

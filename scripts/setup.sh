@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # Set up everything harness needs on a Debian machine; safe to run again (it skips what is
 # already there, so a second run takes seconds). Installs R and the R packages survival,
-# coin and boot from Debian when missing (needs root or password-less sudo), creates .venv
-# and installs the project with its test extras when pyproject.toml changed.
+# coin and boot from Debian when missing (needs root or password-less sudo), Debian's
+# chromium (the HTML report is checked in a real headless browser), creates .venv and
+# installs the project with its test extras when pyproject.toml changed.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -53,6 +54,15 @@ if ! have_r; then
   say "installing R from Debian ($R_DEBS)"
   apt_install "$R_DEBS" || { say "apt-get could not install $R_DEBS"; exit 1; }
   have_r || { say "R was installed but survival, coin or boot still does not load"; exit 1; }
+fi
+
+if [ ! -x /usr/bin/chromium ]; then
+  if can_root; then
+    say "installing Debian's chromium (the HTML report's browser test)"
+    apt_install chromium || { say "apt-get could not install chromium"; exit 1; }
+  else
+    say "chromium is missing and this user cannot install it: the HTML report's browser test will skip here (and fail in CI); run 'sudo apt-get install chromium'"
+  fi
 fi
 
 stamp=".venv/.installed-$(sha256sum pyproject.toml | cut -c1-16)"

@@ -63,6 +63,12 @@ class PackAudit:
     notes: list[str] = field(default_factory=list)
 
     @property
+    def review_marks(self) -> list[tuple[str, str]]:
+        """``(case id, text)`` of the cases still carrying a ``review`` mark (a draft pack
+        from ``harness extract``: a reader must confirm them, then delete the mark)."""
+        return [(c.full_id, c.review) for c in self.pack.cases if c.review]
+
+    @property
     def title(self) -> str:
         """The heading reports print for the pack."""
         return f"{self.pack.paper.id}: {self.pack.paper.citation}"

@@ -73,6 +73,7 @@ class Case:
     note: str = ""
     data: Any = None  # harness.pack.data.DataRef for a data-backed case
     options: dict[str, Any] = field(default_factory=dict)  # its ``method = {...}``
+    review: str = ""  # a draft's mark: what a reader must confirm (``harness extract``)
 
     @property
     def full_id(self) -> str:
@@ -201,6 +202,7 @@ def load_case_file(path: Path, paper: Paper) -> list[Case]:
                 note=raw.get("note", ""),
                 data=ref,
                 options=options,
+                review=raw.get("review", ""),
             )
         )
     return cases

@@ -151,6 +151,8 @@ def case_file_schema() -> dict[str, Any]:
             "groups": {"type": "array", "items": {"type": "string"}},
             "inputs": {"type": "object"},
             "note": {"type": "string"},
+            "review": {"type": "string", "minLength": 1,
+                       "description": "why a drafted case needs a reader's confirmation"},
             "expect": {
                 "type": "object",
                 "required": ["verdict"],

@@ -65,6 +65,16 @@ def comparison_rows(comparisons: list) -> list[list[str]]:
     ]
 
 
+def review_lines(part) -> list[str]:
+    """The lines listing a draft pack's cases that still carry a ``review`` mark."""
+    marks = part.review_marks
+    if not marks:
+        return []
+    return ["", f"{part.pack.paper.id}: {len(marks)} of {len(part.records)} cases still carry "
+            "a `review` mark (a draft from `harness extract`; confirm, then delete it):",
+            *(f"  {cid}: {text}" for cid, text in marks)]
+
+
 def comparison_summary(comparisons: list) -> str:
     counts = Counter(c.verdict for c in comparisons)
     return (f"{len(comparisons)} pseudo-IPD comparisons: "

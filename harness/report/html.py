@@ -128,7 +128,8 @@ def _variant_table(comps) -> str:
 
 
 def render_html(records, comparisons, title: str = "", notes: list[str] = (),
-                plots: dict[str, str] | None = None) -> str:
+                plots: dict[str, str] | None = None,
+                review: list[tuple[str, str]] = ()) -> str:
     """The whole page. ``plots`` (comparison id -> data URI) is drawn here when not given."""
     counts = Counter(r.verdict for r in records)
     summary = ", ".join(f"{n} {v}" for v, n in counts.items())
@@ -172,6 +173,11 @@ def render_html(records, comparisons, title: str = "", notes: list[str] = (),
                      "logrank methods and by Cox (efron ties), and the log-rank, "
                      "Gehan-Breslow-Wilcoxon and Peto-Peto p, from each pseudo-IPD set.</p>")
         parts.append(_variant_table(comparisons))
+    if review:
+        parts.append(f"<h2>Review marks</h2><p>{len(review)} cases of a draft pack still carry "
+                     "a <code>review</code> mark (confirm, then delete it):</p><ul>")
+        parts += [f"<li>{_esc(cid)}: {_esc(text)}</li>" for cid, text in review]
+        parts.append("</ul>")
     parts.append("<h2>Audit table</h2>")
     parts.append(_audit_table(records))
     parts.append("</body></html>")
@@ -181,4 +187,6 @@ def render_html(records, comparisons, title: str = "", notes: list[str] = (),
 def render(report) -> str:
     """``harness audit --format html``: the page for an
     :class:`~harness.audit.session.AuditReport`."""
-    return render_html(report.records, report.comparisons, report.title, report.notes)
+    review = [(cid, text) for part in report.packs for cid, text in part.review_marks]
+    return render_html(report.records, report.comparisons, report.title, report.notes,
+                       review=review)

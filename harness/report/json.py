@@ -74,7 +74,7 @@ _COMPARISON = {
 _PACK = {
     "type": "object",
     "required": ["id", "title", "citation", "software", "alpha", "significant_if",
-                 "heading", "notes", "counts", "comparison_counts"],
+                 "heading", "notes", "counts", "comparison_counts", "review"],
     "properties": {
         "id": {"type": "string"}, "title": {"type": "string"},
         "citation": {"type": "string"}, "software": _STR_LIST, "alpha": {"type": "number"},
@@ -82,6 +82,8 @@ _PACK = {
         "heading": {"type": "string"}, "notes": _STR_LIST,
         "counts": {"type": "object", "additionalProperties": {"type": "integer"}},
         "comparison_counts": {"type": "object", "additionalProperties": {"type": "integer"}},
+        "review": {"type": "array", "description": "cases still marked for review (a draft)",
+                   "items": {"type": "object", "required": ["case", "review"]}},
     },
 }
 #: JSON Schema (draft 2020-12) of ``harness audit --format json``
@@ -112,6 +114,7 @@ def _pack(part: PackAudit) -> dict[str, Any]:
         "heading": part.title, "notes": list(part.notes),
         "counts": verdict_counts(r.verdict for r in part.records),
         "comparison_counts": dict(sorted(Counter(c.verdict for c in part.comparisons).items())),
+        "review": [{"case": cid, "review": text} for cid, text in part.review_marks],
     }
 
 

@@ -11,6 +11,7 @@ from harness.report.common import (
     case_rows,
     comparison_rows,
     comparison_summary,
+    review_lines,
     summary_line,
 )
 
@@ -31,6 +32,7 @@ def render_pack(part: PackAudit) -> str:
         out.append(tabulate(_escape(comparison_rows(part.comparisons)),
                             headers=COMPARISON_HEADERS, tablefmt="github"))
         out += ["", f"**Summary:** {comparison_summary(part.comparisons)}"]
+    out += review_lines(part)
     return "\n".join(out)
 
 

@@ -12,6 +12,7 @@ from harness.report.common import (
     case_rows,
     comparison_rows,
     comparison_summary,
+    review_lines,
     summary_line,
 )
 
@@ -28,6 +29,7 @@ def render_pack(part: PackAudit) -> str:
         out.append(tabulate(comparison_rows(part.comparisons), headers=COMPARISON_HEADERS,
                             tablefmt="simple", maxcolwidths=[None] * 7 + [60]))
         out.append(comparison_summary(part.comparisons))
+    out += review_lines(part)
     return "\n".join(out)
 
 

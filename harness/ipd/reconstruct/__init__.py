@@ -76,6 +76,7 @@ from harness.ipd.reconstruct.verdict import Outcome, reconstruct
 from harness.ipd.reconstruct.writer import csv_text, outcome_record
 from harness.pack.cases import Pack
 from harness.pack.comparisons import COMPARISONS_FILE, GroupSpec, Spec, Target, load_specs
+from harness.progress import progress
 
 __all__ = [
     "COMPARISONS_FILE", "GroupSpec", "Outcome", "Problem", "SearchResult", "Spec", "State",
@@ -157,12 +158,14 @@ def reconstruct_pack(pack: Pack, out_dir: Path | None = None, only: list[str] | 
         cost = [-(len(u) * 100 + sum(len(s.targets) for s in u)) for u in todo]
         order = sorted(range(len(args)), key=lambda i: (cost[i], i))
         with ProcessPoolExecutor(jobs, mp_context=mp.get_context("spawn")) as ex:
-            done = list(ex.map(_unit_job, [args[i] for i in order]))
+            done = list(progress(ex.map(_unit_job, [args[i] for i in order]), total=len(args),
+                                 desc="reconstruct", unit="set"))
         results = [None] * len(args)
         for i, res in zip(order, done):
             results[i] = res
     else:
-        results = [_unit_job(a) for a in args]
+        results = [_unit_job(a) for a in progress(args, total=len(args), desc="reconstruct",
+                                                  unit="set")]
     summaries, records = [], []
     for file, text, sums, recs in results:
         (out_dir / file).write_text(text, encoding="utf-8")
