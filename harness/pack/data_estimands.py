@@ -66,7 +66,7 @@ DATA_ESTIMANDS: list[Estimand] = [
     _e("count_from_data", "number of rows (of data.level; with data.variable = data.value)",
        "number"),
     _e("percentage_from_data", "percentage of rows with data.variable = data.value (in "
-       "data.level)", "number", ("percent",)),
+       "data.level)", "number"),
     _e("mean_sd_from_data", "mean ± SD of data.variable (in data.level)", "mean_sd"),
     _e("contingency_p_from_data", "p of Fisher's exact or chi-square test, data.variable by "
        "data.group", "p_value", ("test",), is_p=True),
