@@ -8,7 +8,7 @@ is a case-file error, so nothing is silently ignored), the options it requires, 
 
 from __future__ import annotations
 
-from harness.pack.registry import Estimand
+from harness.pack.estimand import Estimand
 
 _KM = ("time", "conf_type", "conf_level", "percent")
 _MEDIAN = ("median_rule", "conf_type", "conf_level")
