@@ -13,8 +13,9 @@ What R does (``survival`` 3.5, read from its documentation and sources, reimplem
   step-halving ``newbeta = (newbeta + h * beta) / (h + 1)`` with ``h`` counting consecutive
   halvings; else the point is accepted and a Newton step taken. After ``iter_max`` iterations
   without convergence the last accepted point is returned (flag 1000, "Ran out of iterations").
-* **Exact** (``coxexact``): convergence only when not halving; halving moves half-way back to
-  the previous point; after ``iter_max`` iterations the last *evaluated* point is returned.
+* **Exact** (``coxexact``, survival 3.5-3): convergence only when not halving; halving moves
+  half-way back to the previous point; after ``iter_max`` iterations the last accepted point
+  is returned (the last evaluated one when ``iter_max = 1``).
 
 The variance returned in the "ran out of iterations" case is the proper inverse information at
 the returned point. (R's ``coxfit6`` inverts a stale factorisation there, so for more than one
@@ -159,16 +160,18 @@ def _newton_exact(ev, init, start, step, score_test, eps, iter_max, toler) -> Ne
     for it in range(1, iter_max + 1):
         new = ev(beta)
         chol = Chol.of(new.info, toler)
-        if _rel_change(best, new.loglik) <= eps and not halving:
+        if new.finite and _rel_change(best, new.loglik) <= eps and not halving:
             return NewtonResult(beta, start, new, score_test, it, chol.rank, chol.inverse())
         if it == iter_max:
             break
-        if new.loglik < best:
+        if not new.finite or new.loglik < best:
             halving = True
             beta = (oldbeta + beta) / 2.0
         else:
             halving = False
             best = new.loglik
             oldbeta, beta = beta, beta + chol.solve(new.score)
+    if iter_max > 1:  # R goes back to the last accepted point
+        beta, new = oldbeta, ev(oldbeta)
     return NewtonResult(beta, start, new, score_test, iter_max, 1000,
                         Chol.of(new.info, toler).inverse())
