@@ -115,7 +115,8 @@ def _group_tests(data: SurvData) -> dict[str, tuple[float, str]]:
                 out[f"hr|{name}|-"] = (math.nan, str(exc))
         codes, _ = data.group_codes()
         for ties in ("efron", "breslow", "exact"):
-            fit = coxph(t, e, codes.astype(float), ties=ties, eps=1e-12, max_iter=50)  # as crosscheck.R
+            # the control crosscheck.R uses
+            fit = coxph(t, e, codes.astype(float), ties=ties, eps=1e-12, max_iter=50)
             note = "" if fit.converged and not fit.infinite.any() else "coefficient may be infinite"
             out[f"cox_coef|{ties}|-"] = (float(fit.coef[0]), note)
             out[f"cox_se|{ties}|-"] = (float(fit.se[0]), note)

@@ -2,7 +2,7 @@
 
 ``python -m harness.fuzz --sets 5000 --report fuzz.md`` draws seeded data sets from nasty
 families (:mod:`harness.fuzz.generate`), computes every estimator in Python
-(:mod:`harness.fuzz.pyside`) and in a separate ``Rscript`` (``harness/r/fuzz.R``; data and
+(:mod:`harness.fuzz.pyside`) and in a separate ``Rscript`` (``harness/fuzz/fuzz.R``; data and
 results pass as exact hex floats, never through the rpy2 bridge), and classifies every
 disagreement (:mod:`harness.fuzz.compare`). A failing set is shrunk to a minimal example
 (:mod:`harness.fuzz.shrink`) and can be frozen as a regression test under

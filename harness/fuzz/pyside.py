@@ -1,4 +1,4 @@
-"""The Python side of the fuzz suite: the same keys as ``harness/r/fuzz.R``, from the core.
+"""The Python side of the fuzz suite: the same keys as ``harness/fuzz/fuzz.R``, from the core.
 
 Values: ``{key: float}``; an estimator that raises gives ``{"block:NAME": "ERR: message"}``;
 Cox warnings are kept as ``{"warn:cox_TIES": "message"}``.

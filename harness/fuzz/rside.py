@@ -1,4 +1,4 @@
-"""Run ``harness/r/fuzz.R`` in its own ``Rscript`` process; data and results as hex floats."""
+"""Run ``harness/fuzz/fuzz.R`` in its own ``Rscript`` process; data and results as hex floats."""
 
 from __future__ import annotations
 
@@ -14,7 +14,7 @@ from harness.fuzz.generate import FuzzSet
 
 __all__ = ["R_SCRIPT", "r_values", "encode"]
 
-R_SCRIPT = Path(str(resources.files("harness") / "r" / "fuzz.R"))
+R_SCRIPT = Path(str(resources.files("harness.fuzz") / "fuzz.R"))
 
 
 def _hex(values) -> str:

@@ -3,7 +3,7 @@
 :func:`shrink` removes rows (halves, quarters, ... single rows: delta debugging), then drops
 the strata, then rounds times, keeping each change only while the finding persists (same
 estimator block, same class). :func:`freeze` writes the minimal set with the R values it was
-judged against, the R code that produced them (``harness/r/fuzz.R``, its SHA-256 and the
+judged against, the R code that produced them (``harness/fuzz/fuzz.R``, its SHA-256 and the
 R/survival versions) and the classes, as JSON under ``tests/fuzz/regressions/``;
 ``tests/test_fuzz.py`` replays every file found there.
 """
@@ -106,8 +106,9 @@ def freeze(s: FuzzSet, directory: Path, note: str) -> Path:
         "r_nonfinite": {k: repr(v) for k, v in r.items()
                         if isinstance(v, float) and not math.isfinite(v)},
         "classes": classes,
-        "r_code": {"script": "harness/r/fuzz.R", "command": "Rscript --vanilla harness/r/fuzz.R "
-                   "IN.tsv OUT.tsv", "input_line": encode(s, exact),
+        "r_code": {"script": "harness/fuzz/fuzz.R",
+                   "command": "Rscript --vanilla harness/fuzz/fuzz.R IN.tsv OUT.tsv",
+                   "input_line": encode(s, exact),
                    "sha256": hashlib.sha256(R_SCRIPT.read_bytes()).hexdigest(),
                    "versions": _r_versions()},
     }
