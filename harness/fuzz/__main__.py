@@ -21,6 +21,8 @@ def main(argv: list[str] | None = None) -> int:
                     help="shrink up to this many unexplained findings to minimal examples")
     ap.add_argument("--freeze", type=Path, default=None,
                     help="write each minimal example as a regression JSON in this folder")
+    ap.add_argument("--dump", type=Path, default=None,
+                    help="also save both sides' raw values (pickle) to re-classify later")
     args = ap.parse_args(argv)
     if args.sets < 0 or args.large < 0:
         ap.error("--sets and --large must be >= 0")
@@ -31,6 +33,11 @@ def main(argv: list[str] | None = None) -> int:
     except RuntimeError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
+    if args.dump:
+        import pickle
+
+        args.dump.write_bytes(pickle.dumps({"sets": c.sets, "py": c.py, "r": c.r,
+                                            "seconds": c.seconds}))
     cmd = "python -m harness.fuzz " + " ".join(argv if argv is not None else sys.argv[1:])
     text = render_markdown(c, cmd)
     if args.shrink:
@@ -57,7 +64,8 @@ def _shrink(c, limit: int, freeze_dir: Path | None) -> str:
         small = shrink(by_id[f.set_id], still_fails(block, f.cls))
         where = ""
         if freeze_dir is not None:
-            where = f" -> {freeze(small, freeze_dir, f'{f.cls} in {block}')}"
+            name = f"{small.id}-{f.cls}-{block}"
+            where = f" -> {freeze(small, freeze_dir, f'{f.cls} in {block}', name=name)}"
         lines.append(f"- `{f.set_id}` {block} {f.cls}: {small.n} rows{where}")
     return "\n".join(lines) + "\n"
 

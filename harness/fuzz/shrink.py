@@ -83,7 +83,7 @@ def _r_versions() -> str:
     return out.stdout.strip()
 
 
-def freeze(s: FuzzSet, directory: Path, note: str) -> Path:
+def freeze(s: FuzzSet, directory: Path, note: str, name: str | None = None) -> Path:
     """Write the set, its R values and the R code's identity as a JSON regression file."""
     from harness.fuzz.compare import classify
     from harness.fuzz.pyside import python_values
@@ -113,7 +113,7 @@ def freeze(s: FuzzSet, directory: Path, note: str) -> Path:
                    "versions": _r_versions()},
     }
     directory.mkdir(parents=True, exist_ok=True)
-    path = directory / f"{s.id}.json"
+    path = directory / f"{name or s.id}.json"
     path.write_text(json.dumps(rec, indent=1) + "\n")
     return path
 
