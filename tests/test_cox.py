@@ -360,3 +360,31 @@ def test_zero_information_found_exactly(r, ties):
     assert np.isnan(fit.coef[0]) and fit.se[0] == 0 and fit.score.chisq == 0
     assert fit.aliased.all() and fit.converged and fit.lr.df == 0 and fit.lr.p_value == 1.0
     assert not fit.warnings
+
+
+@pytest.mark.r
+def test_no_events_raises_where_r_returns_na(r):
+    """Documented difference (fuzz class doc:no_events): R returns every coefficient NA with
+    variance 0 and loglik 0; we raise a clear error instead of returning NA as a result."""
+    t, e, x = [1.0, 2.0, 3.0], [0, 0, 0], [0.0, 1.0, 0.0]
+    ref = r.evaluate("f <- coxph(Surv(t, e) ~ x); c(coef(f), f$var, f$loglik)", t=t, e=e, x=x)
+    assert np.isnan(ref[0]) and ref[1] == 0 and ref[2] == ref[3] == 0
+    with pytest.raises(ValueError, match="no events"):
+        C.coxph(t, e, x)
+
+
+@pytest.mark.r
+def test_lr_respects_cancellation_on_a_large_set(r):
+    """n = 1e5 with ties: loglik ~ -7e5; the LR from per-event differences agrees with R's
+    difference of sums within R's own cancellation error 1e-13 (|l0| + |l1|)."""
+    from harness.benchmarks.core import tied_data
+
+    t, e, g = tied_data(10**5)
+    fit = C.coxph(t, e, g.astype(float))
+    ref = r.evaluate("f <- coxph(Surv(t, e) ~ g); c(f$loglik, summary(f)$logtest[['test']], coef(f))",
+                     t=t, e=e.astype(float), g=g.astype(float))
+    assert_allclose(fit.loglik, ref[:2], rtol=1e-12)
+    assert abs(fit.lr.chisq - ref[2]) <= 1e-9 * ref[2] + 1e-13 * (abs(ref[0]) + abs(ref[1]))
+    assert_allclose(fit.coef, ref[3], rtol=1e-10)
+    # the naive difference of the two sums is only good to ~|loglik| * 1e-16 * sqrt(n)
+    assert fit.lr.chisq == pytest.approx(2 * (fit.loglik[1] - fit.loglik[0]), abs=1e-6)

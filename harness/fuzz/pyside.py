@@ -36,37 +36,36 @@ def _km(out: dict, s: FuzzSet, group: np.ndarray, ct: str) -> None:
     if not s.km_times:
         return
     km = KaplanMeier(conf_type=ct).fit(s.time, s.status, group)
-    tab = km.at(s.km_times, extend=True).summary
-    for _, row in tab.iterrows():
-        k = f"km|{ct}|{row['group']}|{s.km_times.index(float(row['time'])) + 1}|"
+    a = km.at(s.km_times, extend=True)
+    for i in range(a.group.size):
+        k = f"km|{ct}|{a.group[i]}|{s.km_times.index(float(a.time[i])) + 1}|"
         if ct == "log":
-            out[k + "surv"] = float(row["survival"])
-            out[k + "std.err"] = float(row["std_err"])
-        out[k + "lower"] = float(row["lower"])
-        out[k + "upper"] = float(row["upper"])
+            out[k + "surv"] = float(a.survival[i])
+            out[k + "std.err"] = float(a.std_err[i])
+        out[k + "lower"] = float(a.lower[i])
+        out[k + "upper"] = float(a.upper[i])
 
 
 def _quantile(out: dict, s: FuzzSet, group: np.ndarray) -> None:
     from harness.km import KaplanMeier
     from harness.quantiles import quantiles
 
-    tab = quantiles(KaplanMeier().fit(s.time, s.status, group), (0.25, 0.5, 0.75),
-                    rule="R").summary
-    for _, row in tab.iterrows():
-        k = f"quantile|{round(100 * row['prob'])}|{row['group']}|"
-        out[k + "est"] = float(row["estimate"])
-        out[k + "lower"] = float(row["lower"])
-        out[k + "upper"] = float(row["upper"])
+    q = quantiles(KaplanMeier().fit(s.time, s.status, group), (0.25, 0.5, 0.75), rule="R")
+    for i in range(q.group.size):
+        k = f"quantile|{round(100 * q.prob[i])}|{q.group[i]}|"
+        out[k + "est"] = float(q.estimate[i])
+        out[k + "lower"] = float(q.lower[i])
+        out[k + "upper"] = float(q.upper[i])
 
 
 def _rmst(out: dict, s: FuzzSet, group: np.ndarray) -> None:
     from harness.km import KaplanMeier
     from harness.rmst import rmst
 
-    tab = rmst(KaplanMeier().fit(s.time, s.status, group), s.tau).summary
-    for _, row in tab.iterrows():
-        out[f"rmst|{row['group']}|rmean"] = float(row["rmst"])
-        out[f"rmst|{row['group']}|se"] = float(row["se"])
+    res = rmst(KaplanMeier().fit(s.time, s.status, group), s.tau)
+    for i in range(res.group.size):
+        out[f"rmst|{res.group[i]}|rmean"] = float(res.rmst[i])
+        out[f"rmst|{res.group[i]}|se"] = float(res.se[i])
 
 
 def _survdiff(out: dict, s: FuzzSet, rho: int) -> None:

@@ -24,15 +24,19 @@ from harness.fuzz.generate import FuzzSet, finish
 __all__ = ["shrink", "still_fails", "freeze", "load_frozen"]
 
 
-def still_fails(key_block: str, cls: str) -> Callable[[FuzzSet], bool]:
-    """Predicate: the set still has a finding of class ``cls`` in block ``key_block``."""
+def still_fails(key_block: str, cls: str) -> Callable[[list[FuzzSet]], list[bool]]:
+    """Batch predicate: which sets still have a finding of class ``cls`` in ``key_block``.
+
+    All candidates of a round go to R in one ``Rscript`` process."""
     from harness.fuzz.run import run_sets
 
-    def pred(s: FuzzSet) -> bool:
-        if s.n == 0:
-            return False
-        c = run_sets([s])
-        return any(f.cls == cls and _in_block(f.key, key_block) for f in c.findings)
+    def pred(cands: list[FuzzSet]) -> list[bool]:
+        cands = [c for c in cands if c.n > 0]
+        if not cands:
+            return []
+        c = run_sets(cands)
+        hit = {f.set_id for f in c.findings if f.cls == cls and _in_block(f.key, key_block)}
+        return [x.id in hit for x in cands]
 
     return pred
 
@@ -43,36 +47,49 @@ def _in_block(key: str, block: str) -> bool:
     return key == f"block:{block}" or key == f"warn:{block}" or _block_of(key) == block
 
 
-def shrink(s: FuzzSet, fails: Callable[[FuzzSet], bool], max_checks: int = 400) -> FuzzSet:
-    """A smaller set on which ``fails`` still holds (1-minimal in rows when checks allow)."""
-    checks = 0
+def _rows_removed(cur: FuzzSet, chunk: int) -> list[FuzzSet]:
+    out = []
+    for j, start in enumerate(range(0, cur.n, chunk)):
+        keep = np.r_[0:start, min(start + chunk, cur.n):cur.n]
+        if 0 < keep.size < cur.n:
+            out.append(cur.subset(keep, f"~{j}"))
+    return out
+
+
+def shrink(s: FuzzSet, fails: Callable[[list[FuzzSet]], list[bool]],
+           max_rounds: int = 80) -> FuzzSet:
+    """A smaller set on which ``fails`` still holds (1-minimal in rows when rounds allow).
+
+    ``fails`` judges a batch of candidates at once (one R process per round): each round tries
+    every removal of one chunk of rows (halves, then quarters, ... single rows) and keeps the
+    first that still fails; then strata are dropped and times rounded if the finding stays.
+    """
+    base = s.id
     cur = s
     chunk = max(cur.n // 2, 1)
-    while chunk >= 1 and checks < max_checks:
-        removed = False
-        start = 0
-        while start < cur.n and checks < max_checks:
-            keep = np.r_[0:start, min(start + chunk, cur.n):cur.n]
-            if keep.size and keep.size < cur.n:
-                cand = cur.subset(keep, "")
-                checks += 1
-                if fails(cand):
-                    cur, removed = cand, True
-                    continue
-            start += chunk
-        if not removed:
+    rounds = 0
+    while chunk >= 1 and rounds < max_rounds:
+        cands = _rows_removed(cur, chunk)
+        rounds += 1
+        oks = fails(cands) if cands else []
+        if any(oks):
+            cur = cands[oks.index(True)]
+            chunk = min(chunk, max(cur.n // 2, 1))
+        else:
             chunk //= 2
-    if cur.strata is not None and checks < max_checks:
-        cand = finish(FuzzSet(cur.id, cur.family, cur.time, cur.status, cur.group, None))
-        if fails(cand):
+    simpler = []
+    if cur.strata is not None:
+        simpler.append(finish(FuzzSet(cur.id + "~ns", cur.family, cur.time, cur.status,
+                                      cur.group, None)))
+    rounded = np.round(cur.time, 2)
+    if not np.array_equal(rounded, cur.time):
+        simpler.append(finish(FuzzSet(cur.id + "~r", cur.family, rounded, cur.status,
+                                      cur.group, cur.strata)))
+    for cand in simpler:
+        if rounds < max_rounds and fails([cand])[0]:
             cur = cand
-    if checks < max_checks:
-        rounded = np.round(cur.time, 2)
-        if not np.array_equal(rounded, cur.time) and (rounded >= 0).all():
-            cand = finish(FuzzSet(cur.id, cur.family, rounded, cur.status, cur.group, cur.strata))
-            if fails(cand):
-                cur = cand
-    cur.id = f"{s.id}-min"
+        rounds += 1
+    cur.id = f"{base}-min"
     return cur
 
 
@@ -89,6 +106,8 @@ def freeze(s: FuzzSet, directory: Path, note: str, name: str | None = None) -> P
     from harness.fuzz.pyside import python_values
     from harness.fuzz.rside import R_SCRIPT, encode, r_values
 
+    if name:
+        s.id = name  # file name and set id agree (ids must be unique among frozen sets)
     exact = s.n <= 100
     r = r_values([s], {s.id: exact}).get(s.id, {})
     py = python_values(s, exact)
