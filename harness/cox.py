@@ -63,7 +63,7 @@ import pandas as pd
 from scipy import stats
 
 from harness.coxfit import TOLER_CHOL, Chol, NewtonResult, newton
-from harness.coxlik import Sorted, lr_statistic
+from harness.coxlik import Sorted, lr_statistic, without_information
 from harness.logrank import _codes
 from harness.survdata import SurvData
 
@@ -206,31 +206,6 @@ def _as_matrix(x: Any, n: int, names: Sequence[str] | None) -> tuple[np.ndarray,
     return arr, cols
 
 
-def _without_information(time: np.ndarray, event: np.ndarray, x: np.ndarray,
-                         strata: np.ndarray) -> np.ndarray:
-    """Covariates that are constant within every event's risk set (zero information).
-
-    Decided exactly from the data (running min and max of each covariate over the risk set
-    ``time >= t`` within the stratum), not from a rounded information matrix: R's coxph then
-    reports the coefficient as NA with variance 0.
-    """
-    varies = np.zeros(x.shape[1], dtype=bool)
-    for s in np.unique(strata):
-        m = strata == s
-        t, e, xs = time[m], event[m], x[m]
-        if not e.any():
-            continue
-        order = np.argsort(-t, kind="stable")
-        t_desc, x_desc = t[order], xs[order]
-        hi = np.maximum.accumulate(x_desc, axis=0)
-        lo = np.minimum.accumulate(x_desc, axis=0)
-        # last position (in descending time) of the risk set of each event time
-        last = np.searchsorted(-t_desc, -np.unique(t[e]), side="right") - 1
-        varies |= (hi[last] > lo[last]).any(axis=0)
-    return ~varies
-
-
-
 def _transform(x: np.ndarray, ties: str) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """R's centring and scaling: returns (x', means, factor) with ``x' = (x - means) * factor``.
 
@@ -360,7 +335,7 @@ def coxph(
     xt, means, factor = _transform(xm, ties)
     s_codes, _ = _codes(data.strata, data.n)
     srt = Sorted.build(data.time, data.event, xt, s_codes)
-    flat = _without_information(data.time, data.event, xm, s_codes)
+    flat = without_information(srt)
     b0 = np.zeros(p) if init is None else np.asarray(init, dtype=float).reshape(p)
     with np.errstate(over="ignore"):
         lp0 = (xm - means) @ b0

@@ -25,7 +25,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-__all__ = ["Sorted", "Eval", "evaluate", "lr_statistic"]
+__all__ = ["Sorted", "Eval", "evaluate", "lr_statistic", "without_information"]
 
 
 @dataclass(frozen=True)
@@ -43,7 +43,8 @@ class Sorted:
     @classmethod
     def build(cls, time: np.ndarray, dead: np.ndarray, x: np.ndarray,
               strata: np.ndarray) -> Sorted:
-        order = np.lexsort((time, strata))
+        order = (np.argsort(time, kind="stable") if (strata == strata[0]).all()
+                 else np.lexsort((time, strata)))
         t, s = time[order], strata[order]
         new = np.ones(t.size, bool)
         new[1:] = (t[1:] != t[:-1]) | (s[1:] != s[:-1])
@@ -56,6 +57,29 @@ class Sorted:
         return cls(x[order], dd, cell, cell_start,
                    list(zip(bounds[:-1].tolist(), bounds[1:].tolist())), ndead,
                    np.flatnonzero(ndead > 0))
+
+
+def without_information(srt: Sorted) -> np.ndarray:
+    """Columns constant within the risk set of every event (zero information, exactly).
+
+    Decided from the data (running min and max of each column over the risk set
+    ``time >= t`` within the stratum), not from a rounded information matrix.
+    """
+    x = srt.x
+    varies = np.zeros(x.shape[1], dtype=bool)
+    n = x.shape[0]
+    for a, b in srt.stratum_cells:
+        ev = srt.ev_cells[(srt.ev_cells >= a) & (srt.ev_cells < b)]
+        if ev.size == 0:
+            continue
+        lo_row = srt.cell_start[a]
+        hi_row = srt.cell_start[b] if b < srt.cell_start.size else n
+        xs = x[lo_row:hi_row][::-1]
+        hi = np.maximum.accumulate(xs, axis=0)[::-1]
+        lo = np.minimum.accumulate(xs, axis=0)[::-1]
+        first = srt.cell_start[ev] - lo_row  # the risk set of an event cell starts here
+        varies |= (hi[first] > lo[first]).any(axis=0)
+    return ~varies
 
 
 @dataclass(frozen=True)
