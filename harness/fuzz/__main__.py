@@ -21,15 +21,16 @@ def main(argv: list[str] | None = None) -> int:
                     help="shrink up to this many unexplained findings to minimal examples")
     ap.add_argument("--freeze", type=Path, default=None,
                     help="write each minimal example as a regression JSON in this folder")
+    ap.add_argument("--jobs", type=int, default=1, help="Rscript processes in parallel")
     ap.add_argument("--dump", type=Path, default=None,
                     help="also save both sides' raw values (pickle) to re-classify later")
     args = ap.parse_args(argv)
-    if args.sets < 0 or args.large < 0:
-        ap.error("--sets and --large must be >= 0")
+    if args.sets < 0 or args.large < 0 or args.jobs < 1:
+        ap.error("--sets and --large must be >= 0, --jobs >= 1")
     from harness.fuzz.run import campaign, render_markdown
 
     try:
-        c = campaign(args.sets, args.seed, args.large)
+        c = campaign(args.sets, args.seed, args.large, args.jobs)
     except RuntimeError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
