@@ -30,7 +30,7 @@ CI_SETS, CI_SEED = 200, 20261202
 def test_ci_campaign_has_no_unexplained_disagreement():
     from harness.fuzz.run import campaign, render_markdown
 
-    c = campaign(CI_SETS, CI_SEED)
+    c = campaign(CI_SETS, CI_SEED, jobs=2)
     un = c.unexplained
     assert not un, render_markdown(c)
     by = counts(c.findings)

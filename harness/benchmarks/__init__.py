@@ -1,6 +1,7 @@
 """Benchmark definitions; importing this package registers them in :mod:`harness.bench`."""
 
 from harness.benchmarks import core  # noqa: F401
+from harness.benchmarks import cox  # noqa: F401
 
 try:  # resampling benchmarks live beside the resampling engine
     from harness.benchmarks import resampling  # noqa: F401
