@@ -1,7 +1,9 @@
 """Benchmark definitions; importing this package registers them in :mod:`harness.bench`."""
 
-from harness.benchmarks import core  # noqa: F401
-from harness.benchmarks import cox  # noqa: F401
+from harness.benchmarks import (
+    core,  # noqa: F401
+    cox,  # noqa: F401
+)
 
 try:  # resampling benchmarks live beside the resampling engine
     from harness.benchmarks import resampling  # noqa: F401
