@@ -36,8 +36,9 @@ The fit follows R's ``coxph.fit`` / ``coxexact.fit`` step for step (:mod:`harnes
   "one or more coefficients may be infinite" when the linear predictor exceeds 500).
 
 Warnings are issued as :class:`CoxWarning` and kept in :attr:`CoxResult.warnings`. The result
-never holds NaN other than for aliased coefficients (and their z and p); a fit that R cannot
-produce (no events, non-finite start) raises ``ValueError``.
+never holds NaN other than for aliased coefficients (and their z and p), and, as R, the z, p
+and Wald test of a fit that ran out of iterations at coefficient 0 with variance 0 (0/0); a
+fit that R cannot produce (no events, non-finite start) raises ``ValueError``.
 
 The likelihood-ratio statistic is computed from per-event differences of the log-likelihood
 terms, not as the difference of two sums near ``|loglik|`` (on 1e5 rows the difference of the
@@ -375,8 +376,12 @@ def _result(fit: NewtonResult, data: SurvData, xm: np.ndarray, cols: tuple,
         z = coef / se
     pz = np.where(np.isnan(z), np.nan, 2 * stats.norm.sf(np.abs(z)))
     delta = (coef - b0)[keep]
-    wchol = Chol.of(var[np.ix_(keep, keep)], toler_chol)
-    wald = float(delta @ wchol.solve(delta)) if df else 0.0
+    vk = var[np.ix_(keep, keep)]
+    if df == 1:  # R's coxph.wtest: b^2 / var (NaN for 0/0 when a fit ran out at coef 0)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            wald = float(delta[0] ** 2 / vk[0, 0])
+    else:  # generalised Cholesky solve (0 when df = 0)
+        wald = float(delta @ Chol.of(vk, toler_chol).solve(delta)) if df else 0.0
     lr = lr_statistic(fit.start, fit.final)
     sc = fit.score_test
     return CoxResult(
