@@ -378,7 +378,7 @@ def test_no_events_raises_where_r_returns_na(r):
 @pytest.mark.r
 def test_lr_respects_cancellation_on_a_large_set(r):
     """n = 1e5 with ties: loglik ~ -7e5; the LR from per-event differences agrees with R's
-    difference of sums within R's own cancellation error 1e-13 (|l0| + |l1|)."""
+    difference of sums within R's own rounding error 1e-12 (|l0| + |l1|)."""
     from harness.benchmarks.core import tied_data
 
     t, e, g = tied_data(10**5)
@@ -386,7 +386,7 @@ def test_lr_respects_cancellation_on_a_large_set(r):
     ref = r.evaluate("f <- coxph(Surv(t, e) ~ g); c(f$loglik, summary(f)$logtest[['test']], coef(f))",
                      t=t, e=e.astype(float), g=g.astype(float))
     assert_allclose(fit.loglik, ref[:2], rtol=1e-12)
-    assert abs(fit.lr.chisq - ref[2]) <= 1e-9 * ref[2] + 1e-13 * (abs(ref[0]) + abs(ref[1]))
+    assert abs(fit.lr.chisq - ref[2]) <= 1e-9 * ref[2] + 1e-12 * (abs(ref[0]) + abs(ref[1]))
     assert_allclose(fit.coef, ref[3], rtol=1e-10)
     # the naive difference of the two sums is only good to ~|loglik| * 1e-16 * sqrt(n)
     assert fit.lr.chisq == pytest.approx(2 * (fit.loglik[1] - fit.loglik[0]), abs=1e-6)

@@ -4,7 +4,7 @@ Classes (per key, or per block when a whole estimator raised on one side):
 
 ==================  =========================================================================
 ``agree``           equal within the tolerance (rtol 1e-9, atol 1e-12; the Cox LR within
-                    ``1e-9 LR + 1e-13 (|loglik0| + |loglik1|)``, R's difference of two sums)
+                    ``1e-9 LR + 1e-12 (|loglik0| + |loglik1|)``, R's difference of two sums)
 ``value``           both finite, different (unexplained)
 ``na_mismatch``     NA/NaN on one side only (unexplained)
 ``error_python``    Python raised, R gave values (unexplained unless documented)
@@ -39,6 +39,12 @@ DOCUMENTED = {
                       "the log-likelihood to 1e-9",
     "survdiff_singular": "survdiff with a singular variance: R stops ('singular'), Python uses "
                          "the Moore-Penrose inverse and sets `singular`",
+    "ranout_path": "both R and Python ran out of iterations (both mark the fit not converged, "
+                   "same warning) on a likelihood flat in some direction: the log-likelihoods "
+                   "agree to 1e-9, the coefficients reached depend on rounding-level Cholesky "
+                   "decisions along the flat direction and are not compared",
+    "no_wald_df0": "every coefficient aliased (0 degrees of freedom): R's coxph has no Wald "
+                   "test (numeric(0)), Python reports 0 on 0 df",
     "hr_undefined": "two-group hazard ratio with O or E = 0 or V = 0: Python raises a clear "
                     "ValueError, R's arithmetic gives 0, Inf or NaN",
     "rmst_tau_before_first": "RMST with tau before the first time of a curve: R stops "
@@ -82,6 +88,13 @@ def _cox_context(py: dict, r: dict, ties: str) -> dict:
                             and ("Ran out" in warn_r) == ("Ran out" in warn_p))}
 
 
+def _lr_close(ties: str, a: float, b: float, r: dict) -> bool:
+    """R's LR is the difference of two sequential sums of size |loglik|: its rounding error
+    reaches ~2e-13 (|loglik0| + |loglik1|) on 5e4 rows; tolerance 1e-9 LR + 1e-12 (...)."""
+    ll = abs(r.get(f"cox_{ties}|loglik0", 0.0)) + abs(r.get(f"cox_{ties}|loglik1", 0.0))
+    return abs(a - b) <= 1e-9 * abs(b) + 1e-12 * ll
+
+
 def _value_class(key: str, a: float, b: float, py: dict, r: dict) -> str:
     if _is_na(a) and _is_na(b):
         return "agree"
@@ -91,9 +104,11 @@ def _value_class(key: str, a: float, b: float, py: dict, r: dict) -> str:
         return "agree" if a == b else "value"
     if key.startswith("cox_"):
         ties = key.split("|")[0][4:]
-        if key.endswith("|lr"):
-            ll = abs(r.get(f"cox_{ties}|loglik0", 0.0)) + abs(r.get(f"cox_{ties}|loglik1", 0.0))
-            if abs(a - b) <= 1e-9 * abs(b) + 1e-13 * ll:
+        if key.endswith("|lr") and _lr_close(ties, a, b, r):
+            return "agree"
+        if key.endswith("|lr_p") and _lr_close(ties, py.get(f"cox_{ties}|lr", math.nan),
+                                               r.get(f"cox_{ties}|lr", math.nan), r):
+            if _close(a, b, rtol=1e-5):  # the p of two LRs within R's cancellation error
                 return "agree"
         elif _close(a, b):
             return "agree"
@@ -103,6 +118,8 @@ def _value_class(key: str, a: float, b: float, py: dict, r: dict) -> str:
         field = key.split("|")[1]
         if ctx["ranout_r"] and ctx["ncoef"] > 1 and field in ("se", "wald") and ll_ok:
             return "doc:stale_variance"
+        if ctx["ranout_r"] and ctx["flags_agree"] and ll_ok and field in ("coef", "se", "wald"):
+            return "doc:ranout_path"
         # on the ridge a coefficient is known to ~1e-4 of the largest one (a near-zero one
         # carries noise of that absolute size)
         scale = max([abs(v) for k, v in r.items() if k.startswith(f"cox_{ties}|coef|")
@@ -153,7 +170,10 @@ def classify(set_id: str, py: dict, r: dict) -> list[Finding]:
         if blk in errs:
             continue
         if key not in py or key not in r:
-            out.append(Finding(set_id, key, "missing", py.get(key), r.get(key)))
+            cls = "missing"
+            if key.endswith("|wald") and key in py and py.get(key[:-4] + "df") == 0.0:
+                cls = "doc:no_wald_df0"
+            out.append(Finding(set_id, key, cls, py.get(key), r.get(key)))
             continue
         out.append(Finding(set_id, key, _value_class(key, py[key], r[key], py, r),
                            py[key], r[key]))
