@@ -153,3 +153,17 @@ def test_subset_keeps_levels_consecutive():
                        np.array([0, 1, 2])))
     t = s.subset(np.array([0, 2]))
     assert t.group.tolist() == [0, 1]
+
+
+@pytest.mark.r
+def test_survdiff_df0_p_is_one_and_no_events_nan_as_r(r):
+    """Issue 14: survdiff with df = 0 gave p NaN here, R's $pvalue is 1 (pchisq(0, 0, lower =
+    FALSE)); with no events df = -1 and R's p is NaN."""
+    from harness.logrank import survdiff
+
+    t, g = [1.0, 2.0, 3.0, 4.0], [1, 1, 2, 2]
+    for e, want in (([0, 0, 1, 0], 1.0), ([0, 0, 0, 0], math.nan)):
+        ref = np.atleast_1d(r.evaluate("suppressWarnings(survdiff(Surv(t, e) ~ g)$pvalue)",
+                                       t=t, e=e, g=g))
+        ours = survdiff(t, e, g).p_value
+        assert (math.isnan(ref[0]) and math.isnan(ours)) if math.isnan(want) else ref[0] == ours == want
