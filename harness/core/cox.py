@@ -1,37 +1,53 @@
-"""Cox proportional hazards regression (right-censored data), numpy Newton-Raphson.
+"""Cox proportional hazards regression (right-censored data), as R's ``coxph`` computes it.
 
 Partial likelihood with tied event times handled by
 
-* ``"efron"`` (R's default): at a time with ``d`` events, the ``l``-th (``l = 0..d-1``) risk
-  denominator is ``sum_R r - (l/d) sum_D r``;
+* ``"efron"`` (R's default): at a time with ``d`` events, the ``k``-th (``k = 1..d``) risk
+  denominator is ``sum_{later or censored here} r + (k/d) sum_{dead here} r``;
 * ``"breslow"``: every tied event sees the full risk set;
 * ``"exact"``: the exact (discrete, conditional-logistic) partial likelihood
-  ``prod_t exp(sum_D x'b) / sum_{|Q| = d, Q in R} exp(sum_Q x'b)``. The denominator and its
-  first and second derivatives are computed with the recursion over the risk set
-  ``B(m, j) = B(m, j-1) + r_j B(m-1, j-1)`` (Gail, Lubin & Rubinstein 1981), in
-  ``O(n_risk * d * p^2)`` per tied time, any number of covariates. Limits: one Python loop
-  over risk-set members at each *tied* event time (untied times are vectorised), so it is
-  meant for data sets up to a few thousand rows; the sums are scaled by the largest risk
-  score in the set so they do not overflow.
+  ``prod_t exp(sum_D x'b) / sum_{|Q| = d, Q in R} exp(sum_Q x'b)``, its denominator and
+  derivatives by the elementary-symmetric recursion over the risk set (Gail, Lubin &
+  Rubinstein 1981), vectorised over the risk sets (:mod:`harness.core.coxlik`).
 
 Optional strata (separate baseline hazards, summed log-likelihood).
 
-Newton-Raphson starts at ``beta = 0`` (R's default), halves the step whenever the
-log-likelihood decreases (as ``coxph.fit``), and stops when the relative change of the
-log-likelihood is below ``eps`` *and* the step is below ``sqrt(eps)`` relative, with
-``eps = 1e-14`` by default, which is tighter than R's default ``1e-9``. Coefficients agree with
-``coxph(..., control = coxph.control(eps = 1e-12, iter.max = 50))`` to about 1e-12 relative;
-with R's defaults the agreement is about 1e-8 to 1e-10 only, because R stops earlier.
-Covariates are centred before fitting (as R does); this changes neither coefficients nor the
-partial likelihood.
+The fit follows R's ``coxph.fit`` / ``coxexact.fit`` step for step (:mod:`harness.core.coxfit`):
 
-Non-convergence: when the likelihood increases monotonically towards an asymptote (a group
-with no events, a covariate that separates the events) the coefficient diverges; the fit then
-reports ``converged = False`` and ``infinite`` flags per coefficient, following R's test
-``|U' var| > eps`` relative to the coefficient (R warns "coefficient may be infinite" and
-returns a large finite value).
+* covariates whose values all lie in {-1, 0, 1} are used as they are (R's
+  ``nocenter = c(-1, 0, 1)``); the others are centred and scaled (efron/breslow: by
+  ``n / sum |x - mean|``; exact: by the standard deviation), which changes neither the
+  coefficients nor the likelihood, only the rounding and the Cholesky tolerance;
+* Newton-Raphson from ``init`` (default 0), step-halving when the log-likelihood decreases or
+  the point is not finite (an overflowing ``exp``), convergence when the relative change of the
+  log-likelihood is at most ``eps`` (R's ``coxph.control``: ``eps = 1e-9``, ``iter.max = 20``);
+* a generalised Cholesky with ``toler.chol = .Machine$double.eps^0.75``: a column found
+  redundant (collinear with others within the risk sets, constant, or without information) is
+  **aliased**: coefficient NaN (R's NA) with variance 0, left out of the tests' degrees of
+  freedom. A covariate that is constant within the risk set of every event has no information
+  in exact arithmetic; that is decided exactly from the data (rounding would otherwise leave a
+  ~1e-17 information and an SE of 1e8);
+* a coefficient is flagged **infinite** (R: "Loglik converged before variable j; coefficient
+  may be infinite") when the fit converged but the next Newton step ``|U var|`` for it is still
+  above ``eps`` and above ``sqrt(eps) |coef|``; the coefficient reported is where R stops
+  (e.g. -20.38), with the warning;
+* after ``iter.max`` iterations without convergence the fit is returned with
+  ``converged = False`` and R's warning "Ran out of iterations and did not converge" (plus
+  "one or more coefficients may be infinite" when the linear predictor exceeds 500).
 
-R equivalent: ``summary(coxph(Surv(time, status) ~ x1 + x2 + strata(s), ties = ...))``.
+Warnings are issued as :class:`CoxWarning` and kept in :attr:`CoxResult.warnings`. The result
+never holds NaN other than for aliased coefficients (and their z and p), and, as R, the z, p
+and Wald test of a fit that ran out of iterations at coefficient 0 with variance 0 (0/0); a
+fit that R cannot produce (no events, non-finite start) raises ``ValueError``.
+
+The likelihood-ratio statistic is computed from per-event differences of the log-likelihood
+terms, not as the difference of two sums near ``|loglik|`` (on 1e5 rows the difference of the
+sums loses ~1e-10 absolute; R's ``logtest`` has that error: compare with a tolerance of
+``1e-9 * LR + 1e-12 * (|loglik0| + |loglik1|)``; on a 48,638-row set R's LR is 1.6e-7 off the
+exactly summed terms, this one 4e-14).
+
+R equivalent: ``summary(coxph(Surv(time, status) ~ x1 + x2 + strata(s), ties = ...))``, with
+the same ``control = coxph.control(eps, iter.max)``.
 lifelines: ``CoxPHFitter`` supports Efron only, no exact method; it standardises covariates
 and stops on its own criterion (step norm < 1e-7 by default), so coefficients agree with R to
 about 1e-7, not 1e-12; its ``penalizer`` defaults to 0 (unpenalised, as here).
@@ -39,6 +55,7 @@ about 1e-7, not 1e-12; its ``penalizer`` defaults to 0 (unpenalised, as here).
 
 from __future__ import annotations
 
+import warnings as _warnings
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -47,13 +64,16 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
-from harness.core.cells import Cells as _Cells
 from harness.core.cells import level_codes as _codes
-from harness.core.cells import risk_cells as _cells
-from harness.core.cells import suffix_within as _suffix_within
+from harness.core.coxfit import TOLER_CHOL, Chol, NewtonResult, newton
+from harness.core.coxlik import Sorted, lr_statistic, without_information
 from harness.core.survdata import SurvData
 
-__all__ = ["CoxResult", "Test", "coxph"]
+__all__ = ["CoxResult", "CoxWarning", "Test", "coxph"]
+
+
+class CoxWarning(RuntimeWarning):
+    """R's coxph warnings: an infinite coefficient, no convergence."""
 
 _TIES = ("efron", "breslow", "exact")
 
@@ -89,6 +109,13 @@ class CoxResult:
     infinite : ndarray of bool
         Coefficients that appear to diverge (R's "coefficient may be infinite").
     conf_level : float
+    aliased : ndarray of bool
+        Redundant columns: coefficient NaN (R's NA), variance 0.
+    warnings : tuple of str
+        R's warnings for this fit (also issued as :class:`CoxWarning`).
+    flag : int
+        R's ``coxfit$flag``: the rank of the information, -2 converged while halving,
+        1000 ran out of iterations.
     """
 
     names: tuple
@@ -109,6 +136,9 @@ class CoxResult:
     infinite: np.ndarray
     conf_level: float = 0.95
     score_vector: np.ndarray = field(default=None, repr=False)
+    aliased: np.ndarray = field(default=None, repr=False)
+    warnings: tuple = ()
+    flag: int = 0
 
     @property
     def hr(self) -> np.ndarray:
@@ -118,7 +148,7 @@ class CoxResult:
     def ci(self) -> np.ndarray:
         """``exp(coef -/+ z se)``, shape (p, 2), as ``summary(coxph)$conf.int``."""
         q = stats.norm.ppf(0.5 + self.conf_level / 2)
-        with np.errstate(over="ignore"):  # a diverging coefficient gives inf, as R prints Inf
+        with np.errstate(over="ignore", invalid="ignore"):  # inf as R prints Inf; NA stays NA
             return np.exp(np.column_stack([self.coef - q * self.se, self.coef + q * self.se]))
 
     @property
@@ -142,123 +172,6 @@ class CoxResult:
             n=self.n, nevent=self.nevent, converged=self.converged,
         )
         return frame
-
-
-# --------------------------------------------------------------------------------------------
-class _Model:
-    """Data arranged for fast evaluation of the log partial likelihood and its derivatives."""
-
-    def __init__(self, time, event, x, strata_codes, n_strata, ties):
-        self.x = x
-        self.event = event
-        self.ties = ties
-        self.cells: _Cells = _cells(time, strata_codes, n_strata)
-        c = self.cells
-        m = c.time.size
-        self.m = m
-        self.d = np.bincount(c.inverse, weights=event.astype(float), minlength=m)
-        self.ev_cells = np.flatnonzero(self.d > 0)
-        de = self.d[self.ev_cells].astype(np.intp)
-        # one row per event for the Efron expansion: its cell and its fraction l/d
-        self.rep_cell = np.repeat(self.ev_cells, de)
-        starts = np.cumsum(de) - de
-        within = np.arange(de.sum()) - np.repeat(starts, de)
-        self.frac = within / np.repeat(de, de)
-        self.xdead = x[event].sum(axis=0)
-        if ties == "exact":
-            self.tied = [int(i) for i in self.ev_cells[de > 1]]
-            order = np.argsort(c.inverse, kind="stable")
-            self.rows_by_cell = np.split(order, np.cumsum(np.bincount(c.inverse, minlength=m))[:-1])
-
-    def _cellsum(self, values: np.ndarray) -> np.ndarray:
-        """Sum of per-row values (n, ...) within each cell -> (m, ...)."""
-        flat = values.reshape(values.shape[0], -1)
-        out = np.empty((self.m, flat.shape[1]))
-        for j in range(flat.shape[1]):  # loop over covariate entries only
-            out[:, j] = np.bincount(self.cells.inverse, weights=flat[:, j], minlength=self.m)
-        return out.reshape((self.m,) + values.shape[1:])
-
-    def evaluate(self, beta: np.ndarray) -> tuple[float, np.ndarray, np.ndarray]:
-        """Log partial likelihood, score vector and information matrix at ``beta``."""
-        x = self.x
-        p = x.shape[1]
-        eta = x @ beta
-        # scale within the whole data set for overflow safety (cancels in every ratio)
-        shift = eta.max()
-        r = np.exp(eta - shift)
-        rx = r[:, None] * x
-        rxx = rx[:, :, None] * x[:, None, :]
-        ev = self.event
-        c0 = self._cellsum(r)
-        c1 = self._cellsum(rx)
-        c2 = self._cellsum(rxx)
-        s0 = _suffix_within(c0, self.cells)
-        s1 = _suffix_within(c1, self.cells)
-        s2 = _suffix_within(c2, self.cells)
-        evf = ev.astype(float)
-        d0 = self._cellsum(r * evf)
-        d1 = self._cellsum(rx * evf[:, None])
-        d2 = self._cellsum(rxx * evf[:, None, None])
-
-        rc = self.rep_cell
-        if self.ties == "efron":
-            f = self.frac
-        else:
-            f = np.zeros(rc.size)
-        if self.ties == "exact":
-            # untied event cells by the ordinary formula; tied cells replaced below
-            single = self.d[rc] == 1
-            rc = rc[single]
-            f = f[single]
-        a0 = s0[rc] - f * d0[rc]
-        a1 = s1[rc] - f[:, None] * d1[rc]
-        a2 = s2[rc] - f[:, None, None] * d2[rc]
-        loglik = float(eta[ev].sum() - (np.log(a0) + shift).sum())
-        mean = a1 / a0[:, None]
-        score = self.xdead - mean.sum(axis=0)
-        info = (a2 / a0[:, None, None]).sum(axis=0) - mean.T @ mean
-        if self.ties == "exact":
-            ll_e, u_e, i_e = self._exact_tied(eta)
-            loglik += ll_e
-            score = score + u_e
-            info = info + i_e
-        return loglik, score, info.reshape(p, p)
-
-    def _exact_tied(self, eta: np.ndarray) -> tuple[float, np.ndarray, np.ndarray]:
-        x = self.x
-        p = x.shape[1]
-        c = self.cells
-        ll = 0.0
-        u = np.zeros(p)
-        info = np.zeros((p, p))
-        for cell in self.tied:
-            d = int(self.d[cell])
-            # risk set: rows in cells of the same stratum at or after this cell
-            risk = np.concatenate(self.rows_by_cell[cell:c.stop[cell]])
-            e = eta[risk]
-            shift = e.max()
-            rr = np.exp(e - shift)
-            xr = x[risk]
-            b0 = np.zeros(d + 1)
-            b0[0] = 1.0
-            b1 = np.zeros((d + 1, p))
-            b2 = np.zeros((d + 1, p, p))
-            for j in range(risk.size):  # recursion over risk-set members (tied times only)
-                a, xj = rr[j], xr[j]
-                # update m = d..1 from the previous column (use old values: slice copies)
-                o0, o1, o2 = b0[:-1].copy(), b1[:-1].copy(), b2[:-1].copy()
-                b2[1:] += a * (
-                    o2 + xj[None, :, None] * o1[:, None, :] + o1[:, :, None] * xj[None, None, :]
-                    + np.outer(xj, xj)[None] * o0[:, None, None]
-                )
-                b1[1:] += a * (o1 + xj[None, :] * o0[:, None])
-                b0[1:] += a * o0
-            B, B1, B2 = b0[d], b1[d], b2[d]
-            # the numerator terms x'b of the dead are already in evaluate()
-            ll -= float(np.log(B) + d * shift)
-            u -= B1 / B
-            info += B2 / B - np.outer(B1, B1) / B**2
-        return ll, u, info
 
 
 def _as_matrix(x: Any, n: int, names: Sequence[str] | None) -> tuple[np.ndarray, tuple]:
@@ -295,28 +208,61 @@ def _as_matrix(x: Any, n: int, names: Sequence[str] | None) -> tuple[np.ndarray,
     return arr, cols
 
 
-def _without_information(time: np.ndarray, event: np.ndarray, x: np.ndarray,
-                         strata: np.ndarray) -> np.ndarray:
-    """Covariates that are constant within every event's risk set (zero information).
+def _transform(x: np.ndarray, ties: str) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """R's centring and scaling: returns (x', means, factor) with ``x' = (x - means) * factor``.
 
-    Decided exactly from the data (running min and max of each covariate over the risk set
-    ``time >= t`` within the stratum), not from a rounded information matrix: R's coxph then
-    reports the coefficient as NA with variance 0.
+    Columns within {-1, 0, 1} are left alone (``nocenter``); efron/breslow scale by
+    ``n / sum |x - mean|`` (``coxfit6``), exact by ``1 / sd`` (``scale()`` in ``coxexact.fit``).
     """
-    varies = np.zeros(x.shape[1], dtype=bool)
-    for s in np.unique(strata):
-        m = strata == s
-        t, e, xs = time[m], event[m], x[m]
-        if not e.any():
+    p = x.shape[1]
+    means, factor = np.zeros(p), np.ones(p)
+    for j in range(p):
+        col = x[:, j]
+        if np.isin(col, (-1.0, 0.0, 1.0)).all():
             continue
-        order = np.argsort(-t, kind="stable")
-        t_desc, x_desc = t[order], xs[order]
-        hi = np.maximum.accumulate(x_desc, axis=0)
-        lo = np.minimum.accumulate(x_desc, axis=0)
-        # last position (in descending time) of the risk set of each event time
-        last = np.searchsorted(-t_desc, -np.unique(t[e]), side="right") - 1
-        varies |= (hi[last] > lo[last]).any(axis=0)
-    return ~varies
+        means[j] = col.mean()
+        c = col - means[j]
+        if ties == "exact":
+            sd = c.std(ddof=1) if c.size > 1 else 0.0
+            factor[j] = 1.0 / sd if sd > 0 else 1.0
+        else:
+            s = np.abs(c).sum()
+            factor[j] = c.size / s if s > 0 else 1.0
+    return (x - means) * factor, means, factor
+
+
+def _chi2_sf(stat: float, df: int) -> float:
+    """``pchisq(stat, df, lower.tail = FALSE)``, with R's point mass at 0 for ``df = 0``."""
+    if df == 0:
+        return 1.0 if stat <= 0 else 0.0
+    return float(stats.chi2.sf(stat, df))
+
+
+def _r_warnings(fit: NewtonResult, coef: np.ndarray, u: np.ndarray, var: np.ndarray,
+                lp_max: float, ties: str, eps: float, toler_inf: float,
+                iter_max: int) -> tuple[np.ndarray, list[str]]:
+    """R's ``coxph.fit`` test for infinite coefficients and its warnings."""
+    p = coef.size
+    infinite = np.zeros(p, bool)
+    msgs: list[str] = []
+    if iter_max <= 1:
+        return infinite, msgs
+    with np.errstate(invalid="ignore", over="ignore"):
+        spread = np.abs(u @ var)
+    if fit.flag == 1000:
+        msgs.append("Ran out of iterations and did not converge")
+        if ties != "exact" and (lp_max > 500 or not np.isfinite(spread).all()):
+            msgs.append("one or more coefficients may be infinite")
+        return infinite, msgs
+    with np.errstate(invalid="ignore"):
+        infinite = (spread > eps) & (spread > toler_inf * np.abs(coef))
+    if ties != "exact":
+        infinite |= ~np.isfinite(u)
+    if infinite.any():
+        which = ",".join(str(i + 1) for i in np.flatnonzero(infinite))
+        what = "beta" if ties == "exact" else "coefficient"
+        msgs.append(f"Loglik converged before variable {which}; {what} may be infinite.")
+    return infinite, msgs
 
 
 def coxph(
@@ -329,11 +275,12 @@ def coxph(
     names: Sequence[str] | None = None,
     coding: str = "01",
     conf_level: float = 0.95,
-    eps: float = 1e-14,
-    max_iter: int = 100,
+    eps: float = 1e-9,
+    max_iter: int = 20,
     init: Sequence[float] | None = None,
+    toler_chol: float = TOLER_CHOL,
 ) -> CoxResult:
-    """Fit a Cox proportional hazards model by Newton-Raphson.
+    """Fit a Cox proportional hazards model by Newton-Raphson, as R's ``coxph``.
 
     Parameters
     ----------
@@ -348,26 +295,28 @@ def coxph(
         Covariate names (default: DataFrame columns or ``x1..xp``).
     conf_level : float
         For :attr:`CoxResult.ci`.
-    eps, max_iter : float, int
-        Convergence: relative log-likelihood change below ``eps`` and relative step below
-        ``sqrt(eps)``.
+    eps, max_iter, toler_chol : float, int, float
+        R's ``coxph.control(eps, iter.max, toler.chol)``; defaults are R's (``1e-9``, 20,
+        ``.Machine$double.eps^0.75``); ``toler.inf = sqrt(eps)`` as R.
     init : sequence of float, optional
         Starting values (default 0); the score test and ``loglik[0]`` are evaluated there, as R.
 
     Returns
     -------
     CoxResult
+        Aliased columns have coefficient NaN and variance 0; an infinite coefficient or a fit
+        that ran out of iterations carries R's warning (:attr:`CoxResult.warnings`).
 
     Raises
     ------
     ValueError
-        Invalid input (from SurvData or the covariate checks), unknown ``ties``, no events, a
-        constant covariate or collinear covariates (singular information).
+        Invalid input (from SurvData or the covariate checks), unknown ``ties``, no events,
+        starting values whose ``exp`` overflows.
 
     Notes
     -----
     R equivalent: ``summary(coxph(Surv(time, status) ~ x + strata(s), ties = ties,
-    control = coxph.control(eps = 1e-12, iter.max = 50)))``: ``coefficients``,
+    control = coxph.control(eps = eps, iter.max = max_iter)))``: ``coefficients``,
     ``waldtest``, ``sctest`` (score), ``logtest`` (likelihood ratio), ``loglik``. With
     ``ties = "breslow"`` and one binary covariate, the score test equals the log-rank
     chi-square of ``survdiff``.
@@ -376,105 +325,73 @@ def coxph(
         raise ValueError(f"ties must be one of {', '.join(_TIES)}; got {ties!r}")
     if not (0 < conf_level < 1):
         raise ValueError(f"conf_level must be strictly between 0 and 1, got {conf_level!r}")
+    if not (eps > 0) or int(max_iter) != max_iter or max_iter < 0:
+        raise ValueError(f"eps must be > 0 and max_iter a whole number >= 0; got {eps}, "
+                         f"{max_iter}")
     data = SurvData.from_arrays(time, event, None, strata, coding=coding)
     if not data.event.any():
-        raise ValueError("no events: the Cox partial likelihood is constant")
+        raise ValueError("no events: the Cox partial likelihood is constant (R's coxph "
+                         "returns every coefficient as NA)")
     xm, cols = _as_matrix(x, data.n, names)
-    const = np.ptp(xm, axis=0) == 0
-    if const.any():
-        raise ValueError(f"covariate(s) {[cols[i] for i in np.flatnonzero(const)]} are constant")
-    xc = xm - xm.mean(axis=0)
-    if np.linalg.matrix_rank(xc) < xc.shape[1]:
-        raise ValueError(f"covariates {list(cols)} are collinear: the model is not identifiable")
-    s_codes, s_levels = _codes(data.strata, data.n)
-    model = _Model(data.time, data.event, xc, s_codes, len(s_levels), ties)
-    p = xc.shape[1]
-    beta = np.zeros(p) if init is None else np.asarray(init, dtype=float).reshape(p)
+    p = xm.shape[1]
+    xt, means, factor = _transform(xm, ties)
+    s_codes, _ = _codes(data.strata, data.n)
+    srt = Sorted.build(data.time, data.event, xt, s_codes)
+    flat = without_information(srt)
+    b0 = np.zeros(p) if init is None else np.asarray(init, dtype=float).reshape(p)
+    with np.errstate(over="ignore"):
+        lp0 = (xm - means) @ b0
+    if init is not None and (np.exp(lp0).max() == np.inf or np.exp(lp0).max() == 0):
+        raise ValueError("initial values lead to overflow or underflow of the exp function")
+    fit = newton(srt, b0 / factor, ties, eps, int(max_iter), flat, toler_chol)
+    return _result(fit, data, xm, cols, means, factor, ties, eps, int(max_iter),
+                   b0, conf_level, toler_chol)
 
-    ll0, u0, i0 = model.evaluate(beta)
-    flat = _without_information(data.time, data.event, xc, s_codes)
-    try:
-        if flat.any():  # exact zero information; rounding would otherwise hide it
-            raise np.linalg.LinAlgError
-        score_chisq = float(u0 @ np.linalg.solve(i0, u0))
-    except np.linalg.LinAlgError:
+
+def _result(fit: NewtonResult, data: SurvData, xm: np.ndarray, cols: tuple,
+            means: np.ndarray, factor: np.ndarray, ties: str, eps: float, iter_max: int,
+            b0: np.ndarray, conf_level: float, toler_chol: float) -> CoxResult:
+    """R's ``coxph.fit`` post-processing and ``summary.coxph`` tests."""
+    coef = fit.beta * factor
+    u = fit.final.score / factor
+    var = fit.var * np.outer(factor, factor)
+    p = coef.size
+    aliased = np.zeros(p, bool)
+    if fit.flag < p and iter_max > 0:
+        aliased = np.diag(var) == 0
+    with np.errstate(over="ignore", invalid="ignore"):
+        lp_max = float(((xm - means) @ coef).max())
+    infinite, msgs = _r_warnings(fit, coef, u, var, lp_max, ties, eps, np.sqrt(eps), iter_max)
+    for m in msgs:
+        _warnings.warn(m, CoxWarning, stacklevel=3)
+    if not (np.isfinite(coef).all() and np.isfinite(var).all()
+            and np.isfinite(fit.final.loglik)):
         raise ValueError(
-            "the information matrix is singular at the start: no event has a risk set in which "
-            "the covariates vary (R's coxph reports the coefficient as NA with variance 0 here)"
-        ) from None
-    ll, u, info = ll0, u0, i0
-    converged = False
-    it = 0
-    for it in range(1, max_iter + 1):  # noqa: B007 (it is reported as iterations)
-        try:
-            step = np.linalg.solve(info, u)
-        except np.linalg.LinAlgError:
-            break
-        new = beta + step
-        ll_new, u_new, i_new = model.evaluate(new)
-        halvings = 0
-        while (not np.isfinite(ll_new) or ll_new < ll - 1e-12 * abs(ll)) and halvings < 30:
-            step = step / 2
-            new = beta + step
-            ll_new, u_new, i_new = model.evaluate(new)
-            halvings += 1
-        rel_ll = abs(1.0 - ll / ll_new) if ll_new != 0 else abs(ll - ll_new)
-        rel_step = np.max(np.abs(step) / np.maximum(1.0, np.abs(new)))
-        beta, ll, u, info = new, ll_new, u_new, i_new
-        if rel_ll <= eps and rel_step <= np.sqrt(eps):
-            converged = True
-            break
-        if rel_ll == 0.0 and rel_step > np.sqrt(eps):
-            # flat likelihood with a moving coefficient: diverging
-            break
-
-    try:
-        var = np.linalg.inv(info)
-    except np.linalg.LinAlgError:
-        var = np.full((p, p), np.nan)
-    infinite = np.zeros(p, bool)
-    with np.errstate(invalid="ignore"):
-        spread = np.abs(u @ var)
-        # R (coxph.fit): |U var| > eps and > toler.inf |coef|,
-        # defaults eps = 1e-9, toler.inf = sqrt(eps)
-        infinite = (spread > 1e-9) & (spread > np.sqrt(1e-9) * np.abs(beta))
-        infinite |= ~np.isfinite(beta)
-        if not converged:
-            infinite |= np.abs(beta) > 20
-    # rounding can make U exactly 0 far out on a monotone likelihood; then check directly that
-    # moving a large coefficient one more unit outwards does not lower the log-likelihood
-    for j in np.flatnonzero(~infinite & (np.abs(beta) > 10)):
-        probe = beta.copy()
-        probe[j] += np.sign(beta[j])
-        if model.evaluate(probe)[0] >= ll - 1e-10 * abs(ll):
-            infinite[j] = True
-    if infinite.any():
-        converged = False
+            "the Cox fit did not reach a finite point (the partial likelihood overflowed); "
+            "R's coxph returns NaN or stops here")
+    coef = np.where(aliased, np.nan, coef)
+    keep = ~aliased
+    df = int(keep.sum())
     se = np.sqrt(np.diag(var))
-    z = beta / se
-    pz = 2 * stats.norm.sf(np.abs(z))
-    try:
-        wald = float(beta @ np.linalg.solve(var, beta))
-    except np.linalg.LinAlgError:
-        wald = float("nan")
-    lr = 2.0 * (ll - ll0)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        z = coef / se
+    pz = np.where(np.isnan(z), np.nan, 2 * stats.norm.sf(np.abs(z)))
+    delta = (coef - b0)[keep]
+    vk = var[np.ix_(keep, keep)]
+    if df == 1:  # R's coxph.wtest: b^2 / var (NaN for 0/0 when a fit ran out at coef 0)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            wald = float(delta[0] ** 2 / vk[0, 0])
+    else:  # generalised Cholesky solve (0 when df = 0)
+        wald = float(delta @ Chol.of(vk, toler_chol).solve(delta)) if df else 0.0
+    lr = lr_statistic(fit.start, fit.final)
+    sc = fit.score_test
     return CoxResult(
-        names=cols,
-        coef=beta,
-        se=se,
-        z=z,
-        p=pz,
-        var=var,
-        loglik=(ll0, ll),
-        wald=Test(wald, p, float(stats.chi2.sf(wald, p))),
-        score=Test(score_chisq, p, float(stats.chi2.sf(score_chisq, p))),
-        lr=Test(lr, p, float(stats.chi2.sf(lr, p))),
-        n=data.n,
-        nevent=int(data.event.sum()),
-        ties=ties,
-        iterations=it,
-        converged=converged,
-        infinite=infinite,
-        conf_level=conf_level,
-        score_vector=u,
+        names=cols, coef=coef, se=se, z=z, p=pz, var=var,
+        loglik=(fit.start.loglik, fit.final.loglik),
+        wald=Test(wald, df, _chi2_sf(wald, df)),
+        score=Test(sc, df, _chi2_sf(sc, df)),
+        lr=Test(lr, df, _chi2_sf(lr, df)),
+        n=data.n, nevent=int(data.event.sum()), ties=ties, iterations=fit.iterations,
+        converged=fit.flag != 1000, infinite=infinite, conf_level=conf_level,
+        score_vector=u, aliased=aliased, warnings=tuple(msgs), flag=int(fit.flag),
     )

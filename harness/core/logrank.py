@@ -280,7 +280,10 @@ def _compute(
         variance=var,
         chisq=chisq,
         df=df,
-        p_value=float(stats.chi2.sf(chisq, df)) if df > 0 else float("nan"),
+        # df = 0 (one group with expected events): R's pchisq(0, 0, lower.tail = FALSE) = 1,
+        # a point mass at 0, as survdiff's $pvalue; df = -1 (no events): NaN, as R
+        p_value=(float(stats.chi2.sf(chisq, df)) if df > 0
+                 else (1.0 if chisq <= 0 else 0.0) if df == 0 else float("nan")),
         rho=float(rho),
         gamma=float(gamma),
         observed_by_stratum=obs_s,

@@ -104,7 +104,7 @@ def recompute(data: IPDSet, spec: Spec, numerator: str | None, use_r: bool = Tru
                    o_minus_e=mh.observed[0] - mh.expected[0], v=mh.variance,
                    hr_logrank=lr.hr)
         x = (g == numerator).astype(float)
-        cox = coxph(t, e, x, ties="efron")
+        cox = coxph(t, e, x, ties="efron", eps=1e-12, max_iter=50)  # as ipd.R
         out["hr_cox"] = float(cox.hr[0])
         out["cox_p"] = float(cox.p[0])
     res = Recomputed(out)

@@ -149,7 +149,8 @@ def _group_tests(data: SurvData, levels: list) -> dict[str, tuple[float, str]]:
             if ties == "exact" and not exact_ok:
                 out[f"cox_coef|exact|{pair}"] = (math.nan, why)
                 continue
-            fit = coxph(t, e, x, ties=ties)
+            # the control crosscheck.R uses
+            fit = coxph(t, e, x, ties=ties, eps=1e-12, max_iter=50)
             note = "" if fit.converged and not fit.infinite.any() else "coefficient may be infinite"
             out[f"cox_coef|{ties}|{pair}"] = (float(fit.coef[0]), note)
             out[f"cox_se|{ties}|{pair}"] = (float(fit.se[0]), note)
