@@ -56,6 +56,7 @@ __all__ = [
     "tarone_ware",
     "logrank_trend",
     "logrank_scores",
+    "risk_weights",
 ]
 
 _WEIGHTS = ("logrank", "peto", "fleming-harrington", "gehan-breslow", "tarone-ware")
@@ -115,6 +116,50 @@ def _km_left(d: np.ndarray, n: np.ndarray, cells: _Cells) -> np.ndarray:
     # a cell with d == n empties the stratum: S(t-) is needed for no later cell of it
     excl = np.cumsum(lf) - lf
     return np.exp(excl - excl[cells.start])
+
+
+def risk_weights(test: str, n_at_risk: np.ndarray, s_left: np.ndarray | None = None,
+                 rho: float = 0.0, gamma: float = 0.0) -> np.ndarray:
+    """The weight ``w_t`` of each test (the table in the module docstring), any array shape.
+
+    Parameters
+    ----------
+    test : str
+        One of ``"logrank"``, ``"peto"``, ``"fleming-harrington"``, ``"gehan-breslow"``,
+        ``"tarone-ware"``.
+    n_at_risk : ndarray
+        Number at risk ``n_t`` at each event time (1-d for one data set, 2-d trials x times
+        for a batch, as :mod:`harness.simulate` uses it).
+    s_left : ndarray, optional
+        Pooled Kaplan-Meier ``S(t-)``, same shape; required for ``"peto"`` and
+        ``"fleming-harrington"``.
+    rho, gamma : float
+        Exponents of the G-rho / Fleming-Harrington weights.
+
+    Returns
+    -------
+    ndarray
+        Weights, same shape as ``n_at_risk``.
+
+    Notes
+    -----
+    R equivalent: the weights ``survdiff(..., rho = rho)`` uses (``S(t-)^rho``); the others
+    as ``coin::logrank_test(type = ...)`` defines its scores.
+    """
+    if test == "logrank":
+        return np.ones(np.shape(n_at_risk))
+    if test in ("peto", "fleming-harrington"):
+        if s_left is None:
+            raise ValueError(f"{test} weights need the pooled Kaplan-Meier S(t-)")
+        w = s_left**rho if rho != 0 else np.ones(np.shape(s_left))
+        if gamma != 0:
+            w = w * (1.0 - s_left) ** gamma
+        return w
+    if test == "gehan-breslow":
+        return np.array(n_at_risk, dtype=float, copy=True)
+    if test == "tarone-ware":
+        return np.sqrt(n_at_risk)
+    raise ValueError(f"weights must be one of {', '.join(_WEIGHTS)}; got {test!r}")
 
 
 # --------------------------------------------------------------------------------------------
@@ -267,19 +312,8 @@ def _compute(
     n_t = n_jt.sum(axis=1)
     d_t = dead.sum(axis=1)
 
-    if test == "logrank":
-        w = np.ones(m)
-    elif test in ("peto", "fleming-harrington"):
-        s_left = _km_left(d_t, n_t, cells)
-        w = s_left**rho if rho != 0 else np.ones(m)
-        if gamma != 0:
-            w = w * (1.0 - s_left) ** gamma
-    elif test == "gehan-breslow":
-        w = n_t.copy()
-    elif test == "tarone-ware":
-        w = np.sqrt(n_t)
-    else:  # pragma: no cover - validated by callers
-        raise ValueError(test)
+    s_left = _km_left(d_t, n_t, cells) if test in ("peto", "fleming-harrington") else None
+    w = risk_weights(test, n_t, s_left, rho, gamma)
 
     keep = d_t > 0
     w, n_jt, n_t, d_t, dead = w[keep], n_jt[keep], n_t[keep], d_t[keep], dead[keep]
@@ -619,14 +653,7 @@ def logrank_scores(
     rows = np.bincount(cells.inverse, minlength=m).astype(float)
     d = np.bincount(cells.inverse, weights=data.event.astype(float), minlength=m)
     n = _suffix_within(rows, cells)
-    if test == "logrank":
-        w = np.ones(m)
-    elif test in ("peto", "fleming-harrington"):
-        s_left = _km_left(d, n, cells)
-        w = s_left**rho * (1.0 - s_left) ** gamma
-    elif test == "gehan-breslow":
-        w = n
-    else:
-        w = np.sqrt(n)
+    s_left = _km_left(d, n, cells) if test in ("peto", "fleming-harrington") else None
+    w = risk_weights(test, n, s_left, rho, gamma)
     cum = np.cumsum(w * d / n)
     return w[cells.inverse] * data.event - cum[cells.inverse]
