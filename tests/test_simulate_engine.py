@@ -2,7 +2,6 @@
 store guard, and the CLI's exit codes."""
 
 import json
-import logging
 import os
 import signal
 import threading
@@ -13,15 +12,14 @@ import pytest
 
 from harness import cli
 from harness.simulate import load_study, render, run_study, summarise
-from harness.simulate.engine import StoreError, plan
+from harness.simulate.engine import StoreError, local_cluster, plan
 from tests.simhelp import small_study
 
 
 def _cluster(n: int, processes: bool = True):
-    from dask.distributed import Client, LocalCluster
+    from dask.distributed import Client
 
-    cluster = LocalCluster(n_workers=n, threads_per_worker=1, processes=processes,
-                           dashboard_address=None, silence_logs=logging.CRITICAL)
+    cluster = local_cluster(n, processes=processes)
     return cluster, Client(cluster)
 
 
@@ -139,3 +137,15 @@ def test_cli_bad_study_exits_2_naming_file_and_key(tmp_path, capsys):
     assert cli.main(["simulate", str(path), "--out", str(tmp_path / "o")]) == 2
     err = capsys.readouterr().err
     assert "bad.toml" in err and "analysis[1].kind" in err and "'maxcomb'" in err
+
+
+@pytest.mark.r
+def test_worker_processes_start_after_r_is_loaded(r):
+    # rpy2 puts R's library folders on LD_LIBRARY_PATH; spawned workers must still start
+    assert r.evaluate("1 + 1") == 2
+    cluster, client = _cluster(1)
+    try:
+        assert list(client.run(lambda: 41 + 1).values()) == [42]
+    finally:
+        client.close()
+        cluster.close()

@@ -11,7 +11,6 @@ both sides, ``mvtnorm::pmvnorm`` in R) to 0.005 absolute.
 
 import math
 
-import numpy as np
 import pytest
 from scipy import stats
 
