@@ -24,6 +24,15 @@ def _cluster(n: int, processes: bool = True):
 
 
 @pytest.fixture(scope="module")
+def two_workers():
+    """One local cluster of 2 worker processes shared by the tests that need it."""
+    cluster, client = _cluster(2)
+    yield client
+    client.close()
+    cluster.close()
+
+
+@pytest.fixture(scope="module")
 def reference(tmp_path_factory):
     """The small study run through the CLI with one worker process: (study file, JSON)."""
     tmp = tmp_path_factory.mktemp("sim_ref")
@@ -35,15 +44,10 @@ def reference(tmp_path_factory):
     return path, (out / "summary.json").read_text(encoding="utf-8")
 
 
-def test_two_workers_give_a_byte_identical_summary(reference, tmp_path, capsys):
+def test_two_workers_give_a_byte_identical_summary(reference, two_workers, tmp_path):
     path, ref_json = reference
     study = load_study(path)
-    cluster, client = _cluster(2)
-    try:
-        rep = run_study(study, tmp_path / "out", client=client)
-    finally:
-        client.close()
-        cluster.close()
+    rep = run_study(study, tmp_path / "out", client=two_workers)
     assert rep.workers == 2 and rep.computed == len(plan(study))
     text = render(study, summarise(study, tmp_path / "out"), "json") + "\n"
     assert text == ref_json
@@ -75,12 +79,13 @@ def test_resume_skips_finished_chunks(reference, tmp_path):
     assert render(study, summarise(study, out), "json") + "\n" == ref_json
 
 
-def test_a_worker_killed_mid_run_loses_and_duplicates_nothing(reference, tmp_path):
+def test_a_worker_killed_mid_run_loses_and_duplicates_nothing(reference, two_workers,
+                                                              tmp_path):
     path, ref_json = reference
     study = load_study(path)
     chunks = plan(study)
     out = tmp_path / "out"
-    cluster, client = _cluster(2)
+    client = two_workers
     result, error = {}, []
 
     def run():
@@ -89,21 +94,17 @@ def test_a_worker_killed_mid_run_loses_and_duplicates_nothing(reference, tmp_pat
         except Exception as exc:  # pragma: no cover - reported below
             error.append(exc)
 
-    try:
-        pids = client.run(os.getpid)
-        worker = threading.Thread(target=run)
-        worker.start()
-        deadline = time.monotonic() + 60
-        while not list(out.glob("chunks/*/*.parquet")) and time.monotonic() < deadline:
-            time.sleep(0.02)
-        done_at_kill = len(list(out.glob("chunks/*/*.parquet")))
-        victim = sorted(pids.values())[0]
-        os.kill(victim, signal.SIGKILL)  # a worker process this test started
-        worker.join(120)
-        assert not worker.is_alive(), "the run did not finish after a worker was killed"
-    finally:
-        client.close()
-        cluster.close()
+    pids = client.run(os.getpid)
+    worker = threading.Thread(target=run)
+    worker.start()
+    deadline = time.monotonic() + 60
+    while not list(out.glob("chunks/*/*.parquet")) and time.monotonic() < deadline:
+        time.sleep(0.02)
+    done_at_kill = len(list(out.glob("chunks/*/*.parquet")))
+    victim = sorted(pids.values())[0]
+    os.kill(victim, signal.SIGKILL)  # a worker process this test started
+    worker.join(180)
+    assert not worker.is_alive(), "the run did not finish after a worker was killed"
     assert not error, error
     assert 0 < done_at_kill < len(chunks), "the kill did not happen mid-run"
     files = sorted(out.glob("chunks/*/*.parquet"))
