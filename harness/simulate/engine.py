@@ -117,7 +117,7 @@ class RunReport:
 
 
 def local_cluster(workers: int | None = None, processes: bool = True):
-    """A quiet :class:`dask.distributed.LocalCluster` (one thread per worker, no dashboard).
+    """A quiet :class:`dask.distributed.LocalCluster`: one thread per worker, any free port.
 
     Once R has been loaded in this process (rpy2 prepends R's library folders, among them
     ``/usr/lib/x86_64-linux-gnu``, to ``LD_LIBRARY_PATH``), a freshly spawned Python would
@@ -144,7 +144,7 @@ def local_cluster(workers: int | None = None, processes: bool = True):
         with dask.config.set({"distributed.nanny.pre-spawn-environ": environ}):
             return LocalCluster(n_workers=workers or os.cpu_count() or 1,
                                 threads_per_worker=1, processes=processes,
-                                dashboard_address=None, silence_logs=logging.CRITICAL)
+                                dashboard_address=":0", silence_logs=logging.CRITICAL)
     finally:
         if saved is not None:
             os.environ["LD_LIBRARY_PATH"] = saved
