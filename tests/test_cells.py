@@ -118,7 +118,7 @@ def test_a_new_weight_is_one_table_entry(monkeypatch):
     """Adding ``w_t = 2`` to the table alone makes every ``weights=`` routine use it: O, E and
     the scores double, V quadruples, so the chi-square equals the log-rank's."""
     monkeypatch.setitem(C.WEIGHTS, "twice", C.Weight(
-        "twice", "twice log-rank", "2", (), lambda n, d, start, rho, gamma: np.full(n.size, 2.0)))
+        "twice", "twice log-rank", "2", (), lambda n, s_left, rho, gamma: np.full(np.shape(n), 2.0)))
     lr = L.weighted_logrank(T, E, G)
     tw = L.weighted_logrank(T, E, G, weights="twice")
     assert tw.test == "twice"

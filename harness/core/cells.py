@@ -45,6 +45,7 @@ import numpy as np
 
 __all__ = [
     "WEIGHTS",
+    "risk_weights",
     "Cells",
     "Weight",
     "cell_weights",
@@ -174,8 +175,9 @@ def km_left(d: np.ndarray, n: np.ndarray, start: np.ndarray) -> np.ndarray:
 # --------------------------------------------------------------------------------------------
 # the weight table
 # --------------------------------------------------------------------------------------------
-#: ``(n_t, d_t, start, rho, gamma) -> w_t`` per cell; ``start`` as :attr:`Cells.start`.
-WeightFunction = Callable[[np.ndarray, np.ndarray, np.ndarray, float, float], np.ndarray]
+#: ``(n_t, s_left, rho, gamma) -> w_t`` elementwise, any array shape (cells of one data set,
+#: or trials x times in a simulation batch); ``s_left`` is the pooled ``S(t-)`` or None.
+WeightFunction = Callable[[np.ndarray, np.ndarray | None, float, float], np.ndarray]
 
 
 @dataclass(frozen=True)
@@ -193,7 +195,9 @@ class Weight:
     params : tuple of str
         Which of ``"rho"``, ``"gamma"`` the weight uses (the others must be 0).
     function : callable
-        ``(n_t, d_t, start, rho, gamma) -> w_t`` for every cell.
+        ``(n_t, s_left, rho, gamma) -> w_t`` elementwise (any array shape).
+    needs_km : bool
+        Whether ``function`` needs the pooled Kaplan-Meier ``S(t-)`` (``s_left``).
     """
 
     name: str
@@ -201,23 +205,23 @@ class Weight:
     formula: str
     params: tuple[str, ...]
     function: WeightFunction
+    needs_km: bool = False
 
 
-def _ones(n, d, start, rho, gamma) -> np.ndarray:
-    return np.ones(n.size)
+def _ones(n, s_left, rho, gamma) -> np.ndarray:
+    return np.ones(np.shape(n))
 
 
-def _at_risk(n, d, start, rho, gamma) -> np.ndarray:
-    return n.copy()
+def _at_risk(n, s_left, rho, gamma) -> np.ndarray:
+    return np.array(n, dtype=float, copy=True)
 
 
-def _sqrt_at_risk(n, d, start, rho, gamma) -> np.ndarray:
+def _sqrt_at_risk(n, s_left, rho, gamma) -> np.ndarray:
     return np.sqrt(n)
 
 
-def _km_power(n, d, start, rho, gamma) -> np.ndarray:
-    s_left = km_left(d, n, start)
-    w = s_left**rho if rho != 0 else np.ones(n.size)
+def _km_power(n, s_left, rho, gamma) -> np.ndarray:
+    w = s_left**rho if rho != 0 else np.ones(np.shape(s_left))
     if gamma != 0:
         w = w * (1.0 - s_left) ** gamma
     return w
@@ -228,9 +232,9 @@ WEIGHTS: dict[str, Weight] = {
     w.name: w
     for w in (
         Weight("logrank", "log-rank", "1", (), _ones),
-        Weight("peto", "Peto & Peto (G-rho)", "S(t-)^rho", ("rho",), _km_power),
+        Weight("peto", "Peto & Peto (G-rho)", "S(t-)^rho", ("rho",), _km_power, True),
         Weight("fleming-harrington", "Fleming-Harrington G(rho, gamma)",
-               "S(t-)^rho (1 - S(t-))^gamma", ("rho", "gamma"), _km_power),
+               "S(t-)^rho (1 - S(t-))^gamma", ("rho", "gamma"), _km_power, True),
         Weight("gehan-breslow", "Gehan-Breslow-Wilcoxon", "n_t", (), _at_risk),
         Weight("tarone-ware", "Tarone-Ware", "sqrt(n_t)", (), _sqrt_at_risk),
     )
@@ -299,4 +303,28 @@ def cell_weights(name: str, n: np.ndarray, d: np.ndarray, start: np.ndarray,
     as ``coin::logrank_test``'s ``type``.
     """
     spec, rho, gamma = check_weights(name, rho, gamma)
-    return spec.function(n, d, start, rho, gamma)
+    s_left = km_left(d, n, start) if spec.needs_km else None
+    return spec.function(n, s_left, rho, gamma)
+
+
+def risk_weights(name: str, n_at_risk: np.ndarray, s_left: np.ndarray | None = None,
+                 rho: float = 0.0, gamma: float = 0.0) -> np.ndarray:
+    """The weight ``w_t`` from the number at risk (and ``S(t-)``), any array shape.
+
+    What :mod:`harness.simulate` uses for a batch (trials x times) whose pooled Kaplan-Meier
+    it computes itself; :func:`cell_weights` is the same table for the cells of one data set.
+
+    Raises
+    ------
+    ValueError
+        An unknown weight or exponent (see :func:`check_weights`), or a weight that needs
+        ``s_left`` without it.
+
+    Notes
+    -----
+    R equivalent: as :func:`cell_weights`.
+    """
+    spec, rho, gamma = check_weights(name, rho, gamma)
+    if spec.needs_km and s_left is None:
+        raise ValueError(f"{spec.name} weights need the pooled Kaplan-Meier S(t-)")
+    return spec.function(n_at_risk, s_left, rho, gamma)

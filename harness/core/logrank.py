@@ -576,7 +576,7 @@ def logrank_scores(
     rows = np.bincount(cells.inverse, minlength=m).astype(float)
     d = np.bincount(cells.inverse, weights=data.event.astype(float), minlength=m)
     n = suffix_within(rows, cells)
-    w = spec.function(n, d, cells.start, rho, gamma)
+    w = cell_weights(spec.name, n, d, cells.start, rho, gamma)
     return subject_scores(w, d, n, cells.start, cells.inverse, data.event)
 
 

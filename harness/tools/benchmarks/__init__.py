@@ -1,11 +1,8 @@
 """Benchmark definitions; importing this package registers them in :mod:`harness.tools.bench`."""
 
-from harness.tools.benchmarks import (
-    core,  # noqa: F401
-    cox,  # noqa: F401
+from harness.tools.benchmarks import (  # noqa: F401
+    core,
+    cox,
+    resampling,
+    simulate,
 )
-
-try:  # resampling benchmarks live beside the resampling engine
-    from harness.tools.benchmarks import resampling  # noqa: F401
-except ImportError:  # pragma: no cover - until the module exists
-    pass
