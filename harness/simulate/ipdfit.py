@@ -23,7 +23,8 @@ from pathlib import Path
 import numpy as np
 
 from harness.errors import CaseFileError
-from harness.simulate.study import Arm, Scenario
+from harness.ipd.io import read_outcomes
+from harness.simulate.model import Arm, Scenario
 
 DEFAULT_BREAKS = (12.0, 24.0, 36.0, 48.0, 60.0)
 
@@ -42,8 +43,8 @@ def piecewise_rates(time: np.ndarray, event: np.ndarray, breaks: tuple[float, ..
 
 def _load(pack_dir: Path, comparison: str, file: str, key: str):
     from harness.ipd import read_csv
-    from harness.ipd.reconstruct import load_specs
     from harness.pack.cases import load_pack
+    from harness.pack.comparisons import load_specs
 
     pack = load_pack(pack_dir)
     specs = {s.id: s for s in load_specs(pack)}
@@ -63,19 +64,21 @@ def _load(pack_dir: Path, comparison: str, file: str, key: str):
 def scenario_from_comparison(raw: dict, key: str, file: str, pack: str | None,
                              replicates: int) -> Scenario:
     """Build the :class:`Scenario` of a ``from_comparison`` entry (see the module doc)."""
-    from harness.cli import default_pack
-
     for k in ("n", "control", "experimental", "censoring"):
         if k in raw:
             raise CaseFileError(file, f"{key}.{k}", "is taken from the comparison's "
                                 "pseudo-IPD set; do not give it with from_comparison")
-    pack_dir = Path(pack) if pack else default_pack()
+    if not pack:
+        raise CaseFileError(file, f"{key}.from_comparison", "needs the study's `pack` key (the "
+                            "case pack folder holding the comparison's pseudo-IPD set)")
+    pack_dir = Path(pack)
     spec, data = _load(pack_dir, raw["from_comparison"], file, f"{key}.from_comparison")
     labels = spec.labels
     if len(labels) != 2:
         raise CaseFileError(file, f"{key}.from_comparison", f"comparison "
                             f"{spec.id!r} has {len(labels)} groups; a scenario needs two")
-    num = data.header.get("numerator") or spec.numerator
+    outcome = read_outcomes(pack_dir / "ipd").get(spec.id)
+    num = (outcome.numerator if outcome is not None else None) or spec.numerator
     if num not in labels:
         num = labels[1]
     ref = next(x for x in labels if x != num)
