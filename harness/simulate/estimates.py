@@ -7,7 +7,7 @@ and a two-sided Wald ``p``. Hazard ratios are experimental / control.
   the log-rank p (as :func:`harness.core.hazard.hazard_ratio`).
 * logrank method: ``(O1/E1) / (O0/E0)``, CI ``exp(ln HR -/+ z sqrt(1/E1 + 1/E0))``.
 * Cox, Efron ties: the partial-likelihood MLE from the vectorised Newton iteration of the
-  resampling engine (:func:`harness.resample._cox_binary`), its SE from the Efron
+  survival core (:func:`harness.core.cox_binary.cox_binary_log_hr`), its SE from the Efron
   information at the MLE, Wald CI and p. A monotone likelihood (the MLE is infinite, R's
   "coefficient may be infinite") is undefined.
 * RMST difference at ``tau``: Kaplan-Meier areas, the variance R's ``print(survfit,
@@ -24,7 +24,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from harness.resample import _cox_binary
+from harness.core.cox_binary import cox_binary_log_hr
 from harness.simulate.riskset import RiskTable, km_median
 from harness.simulate.weighted import _parts, p_from_z
 
@@ -81,7 +81,7 @@ def hr_cox(rt: RiskTable, z: float) -> dict[str, np.ndarray]:
     n0 = np.where(cell, rt.n0, 0.0)
     d1 = np.where(cell, rt.d1, 0.0)
     d0 = np.where(cell, rt.d0, 0.0)
-    beta = _cox_binary(n1, n0, d1, d0)
+    beta = cox_binary_log_hr(n1, n0, d1, d0)
     fin = np.isfinite(beta)
     info = np.full(beta.shape, np.nan)
     if fin.any():

@@ -5,7 +5,7 @@ The comparison's reconstructed set (``cases/<pack>/ipd/<file>.csv``, read with
 piecewise-exponential hazard fitted by maximum likelihood (events / time at risk in each
 piece between the change points ``breaks``, default every 12 months up to 60). Censoring is
 fitted the same way, pooled over groups, with the censorings as the events (the
-reverse-Kaplan-Meier idea), and the follow-up window ends at the pack's ``max_months``.
+reverse-Kaplan-Meier idea), and the follow-up window ends at the pack's ``max_time`` (in the pack's time unit).
 
 * ``hypothesis = "observed"`` (default): each group keeps its own fitted hazards (the
   alternative the paper's data suggest); the control arm is the reference group of the
@@ -93,7 +93,7 @@ def scenario_from_comparison(raw: dict, key: str, file: str, pack: str | None,
     n = (int(np.sum(g == ref)), int(np.sum(g == num)))
     return Scenario(
         id=raw["id"], title=raw.get("title", f"{spec.id}: {num} vs {ref} ({spec.title})"),
-        n=n, control=arms[0], experimental=arms[1], follow_up=float(spec.max_months),
+        n=n, control=arms[0], experimental=arms[1], follow_up=float(spec.max_time),
         dropout_breaks=breaks, dropout_rates=cens, round_to=float(raw.get("round_to", 0.0)),
         family=raw.get("family", ""), effect=raw.get("effect", 1.0 if null else None),
         true_hr=raw.get("true_hr", 1.0 if null else None),
