@@ -167,8 +167,11 @@ def cmd_crosscheck(args: argparse.Namespace) -> int:
                                       "lifelines", "rel_diff", "note"]))
         n_r = sum(r.agree is not None for r in records)
         n_ok = sum(bool(r.agree) for r in records)
+        allowed = sum("cancellation allowance" in r.note for r in records)
         print(f"{len(records)} values; Python and R agree on {n_ok} of {n_r} "
-              f"(relative difference <= 1e-9)" if not args.no_r else
+              f"(relative difference <= 1e-9"
+              + (f"; {allowed} within the Cox LR allowance" if allowed else "") + ")"
+              if not args.no_r else
               f"{len(records)} values; Python only (--no-r)")
     return 0 if all(r.agree is not False for r in records) else 1
 

@@ -15,7 +15,7 @@ R equivalents: ``harness_hr_midpoint``, ``harness_ci_upper``, ``harness_wald_p_f
 from __future__ import annotations
 
 import numpy as np
-from scipy import stats
+from scipy import special
 
 __all__ = ["ci_upper", "hr_midpoint", "log_centre", "mh_from_ci", "wald_p_from_ci", "z_quantile"]
 
@@ -25,7 +25,7 @@ def z_quantile(level: float) -> float:
 
     R equivalent: ``qnorm(1 - (1 - level) / 2)``.
     """
-    return float(stats.norm.ppf(1 - (1 - level) / 2))
+    return float(special.ndtri(1 - (1 - level) / 2))  # = stats.norm.ppf, without its overhead
 
 
 def log_centre(lower, upper):
@@ -47,7 +47,8 @@ def wald_p_from_ci(hr, lower, upper, level: float = 0.95) -> dict:
     """Altman & Bland: ``SE = (ln U - ln L)/(2 z)``, ``z = ln HR / SE``, two-sided p."""
     se = (np.log(upper) - np.log(lower)) / (2 * z_quantile(level))
     z = np.log(hr) / se
-    return {"se": se, "z": z, "p": 2 * stats.norm.sf(np.abs(z))}
+    # ndtr(-|z|) is what stats.norm.sf computes; called directly, it is 50x cheaper per call
+    return {"se": se, "z": z, "p": 2 * special.ndtr(-np.abs(z))}
 
 
 def mh_from_ci(lower, upper, level: float = 0.95) -> dict:
@@ -62,4 +63,4 @@ def mh_from_ci(lower, upper, level: float = 0.95) -> dict:
     v = (z_quantile(level) / half) ** 2
     ome = mid * v
     chisq = ome ** 2 / v
-    return {"o_minus_e": ome, "v": v, "chisq": chisq, "p": stats.chi2.sf(chisq, 1)}
+    return {"o_minus_e": ome, "v": v, "chisq": chisq, "p": special.chdtrc(1, chisq)}  # chi2.sf

@@ -7,6 +7,7 @@ keeps the printed text, so a report can always show the number exactly as printe
 
 from __future__ import annotations
 
+import functools
 import math
 import re
 from dataclasses import dataclass
@@ -119,6 +120,11 @@ def parse_number(text: str) -> Number:
     """
     if not isinstance(text, str):
         raise ValueError(f"expected the number as printed, a string, got {type(text).__name__}")
+    return _parse_number(text)
+
+
+@functools.lru_cache(maxsize=1 << 16)  # a Number is immutable; slip searches re-read texts
+def _parse_number(text: str) -> Number:
     s = _clean(text)
     m = re.fullmatch(r"(<=|>=|[<>\u2264\u2265=])?\s*(" + _NUM + r")\s*(%)?", s)
     if not m:
@@ -180,6 +186,11 @@ def parse_p_value(text: str) -> Number | NotSignificant:
     """
     if not isinstance(text, str):
         raise ValueError(f"expected the p as printed, a string, got {type(text).__name__}")
+    return _parse_p_value(text)
+
+
+@functools.lru_cache(maxsize=1 << 16)
+def _parse_p_value(text: str) -> Number | NotSignificant:
     s = _clean(text)
     body = re.sub(r"^[pP]\s*(?=[=<>\u2264\u2265])", "", s)
     body = re.sub(r"^=\s*(?=[nN])", "", body)

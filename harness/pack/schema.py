@@ -14,6 +14,7 @@ import jsonschema
 
 from harness.errors import CaseFileError
 from harness.pack import registry
+from harness.pack.fastschema import compile_schema
 from harness.verdict import FINDINGS, VERDICTS
 
 _COLUMN = {"type": "string", "pattern": r"^[A-Za-z_][A-Za-z0-9_.]*$"}
@@ -297,17 +298,18 @@ def _explain(err: jsonschema.ValidationError) -> str:
     return err.message
 
 
-_VALIDATORS: dict[int, tuple[dict, jsonschema.Draft202012Validator]] = {}
+_VALIDATORS: dict[int, tuple[dict, jsonschema.Draft202012Validator, Any]] = {}
 
 
-def _validator(schema: dict[str, Any]) -> jsonschema.Draft202012Validator:
-    """One compiled validator per schema object (a pack of 10^5 cases validates each case's
-    inputs: building a validator per case dominated loading)."""
+def _validator(schema: dict[str, Any]):
+    """One jsonschema validator and one fast yes/no checker (:mod:`harness.pack.fastschema`)
+    per schema object: a pack of 10^5 cases spent most of its loading time building and
+    running generic validators."""
     hit = _VALIDATORS.get(id(schema))
     if hit is None or hit[0] is not schema:
-        hit = (schema, jsonschema.Draft202012Validator(schema))
+        hit = (schema, jsonschema.Draft202012Validator(schema), compile_schema(schema))
         _VALIDATORS[id(schema)] = hit
-    return hit[1]
+    return hit[1], hit[2]
 
 
 def validate(data: dict[str, Any], schema: dict[str, Any], file: str, prefix: str = "") -> None:
@@ -315,9 +317,9 @@ def validate(data: dict[str, Any], schema: dict[str, Any], file: str, prefix: st
 
     Errors are reported deepest-first (the most specific explanation), in a stable order.
     """
-    validator = _validator(schema)
+    validator, fast = _validator(schema)
     try:
-        if validator.is_valid(data):
+        if (fast is not None and fast(data)) or validator.is_valid(data):
             return
         errors = sorted(validator.iter_errors(data),
                         key=lambda e: (list(map(str, e.absolute_path)), e.message))
