@@ -5,7 +5,8 @@ The comparison's reconstructed set (``cases/<pack>/ipd/<file>.csv``, read with
 piecewise-exponential hazard fitted by maximum likelihood (events / time at risk in each
 piece between the change points ``breaks``, default every 12 months up to 60). Censoring is
 fitted the same way, pooled over groups, with the censorings as the events (the
-reverse-Kaplan-Meier idea), and the follow-up window ends at the pack's ``max_time`` (in the pack's time unit).
+reverse-Kaplan-Meier idea), and the follow-up window ends at the pack's ``max_time`` (in
+the pack's time unit).
 
 * ``hypothesis = "observed"`` (default): each group keeps its own fitted hazards (the
   alternative the paper's data suggest); the control arm is the reference group of the
