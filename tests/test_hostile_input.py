@@ -113,3 +113,14 @@ def test_api_load_pack_names_file_and_key(tmp_path):
         load_pack(make_pack(tmp_path / "p", bad))
     assert info.value.file.endswith("table1.toml")
     assert info.value.key == "case[0] (id 'x').published"
+
+
+def test_fast_checker_takes_a_list_of_types():
+    """``"type": ["string", "number"]`` (the data-backed case schema uses it) compiles and
+    answers as jsonschema does."""
+    from harness.pack.fastschema import compile_schema
+
+    check = compile_schema({"type": ["string", "number"]})
+    assert check is not None
+    assert check("a") and check(1) and check(2.5)
+    assert not check(True) and not check([]) and not check(None)

@@ -119,9 +119,11 @@ def compile_schema(s: Any) -> Check | None:
         return None
     checks: list[Check] = []
     if "type" in s:
-        if s["type"] not in _TYPES:
+        kinds = s["type"] if isinstance(s["type"], list) else [s["type"]]
+        if not kinds or any(not isinstance(k, str) or k not in _TYPES for k in kinds):
             return None
-        checks.append(_TYPES[s["type"]])
+        tests = [_TYPES[k] for k in kinds]
+        checks.append(lambda x: any(t(x) for t in tests))
     if not (_object_checks(s, checks) and _array_checks(s, checks)
             and _scalar_checks(s, checks)):
         return None
