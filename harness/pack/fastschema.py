@@ -44,7 +44,9 @@ def _object_checks(s: dict, checks: list[Check]) -> bool:
         return False
     required = tuple(s.get("required", ()))
     extra = s.get("additionalProperties", True)
-    if extra not in (True, False):
+    extra_check = extra if extra in (True, False) else compile_schema(extra)
+    names = compile_schema(s["propertyNames"]) if "propertyNames" in s else None
+    if extra_check is None or ("propertyNames" in s and names is None):
         return False
     min_props = s.get("minProperties", 0)
 
@@ -54,9 +56,11 @@ def _object_checks(s: dict, checks: list[Check]) -> bool:
         if len(x) < min_props or any(k not in x for k in required):
             return False
         for k, v in x.items():
+            if names is not None and not names(k):
+                return False
             c = props.get(k)
             if c is None:
-                if extra is False:
+                if extra_check is False or (extra_check is not True and not extra_check(v)):
                     return False
             elif not c(v):
                 return False
@@ -107,6 +111,7 @@ def _scalar_checks(s: dict, checks: list[Check]) -> bool:
 
 
 _KNOWN = {"type", "properties", "required", "additionalProperties", "minProperties", "items",
+          "propertyNames",
           "minItems", "maxItems", "enum", "pattern", "minLength", "maxLength", "minimum",
           "maximum", "exclusiveMinimum", "exclusiveMaximum", "anyOf", "if", "then"} | _IGNORED
 
