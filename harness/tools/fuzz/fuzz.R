@@ -1,11 +1,11 @@
-# R side of the differential fuzz suite (harness/tools/fuzz): run as
+# R side of the differential fuzz suite (harness/fuzz): run as
 #   Rscript fuzz.R INPUT OUTPUT
 # INPUT: one data set per line, tab-separated: id, times (hex floats, comma-separated),
 # status (0/1), group codes (or "-"), strata codes (or "-"), km times (hex), tau (hex),
 # exact ("1" to fit ties = "exact" too).
 # OUTPUT: lines "id<TAB>key<TAB>value", value a hex float (sprintf("%a")), NA, or for an
 # error "ERR<TAB>message" on key "block:NAME"; warnings as "TXT<TAB>message".
-# Keys and their meaning mirror harness/tools/fuzz/pyside.py.
+# Keys and their meaning mirror harness/fuzz/pyside.py.
 suppressPackageStartupMessages(library(survival))
 args <- commandArgs(trailingOnly = TRUE)
 con <- file(args[2], "w")
