@@ -1,5 +1,5 @@
 # Re-analysis of simulated trials in R (harness.simulate; tests/test_simulate_r.py).
-# Sourced by harness/rbridge.py into a private environment.
+# Sourced by harness/r/bridge.py into a private environment.
 
 harness_sim_reanalyse <- function(time, status, group, tau) {
   # One two-arm trial (group 0 = control, 1 = experimental): every statistic harness.simulate

@@ -7,7 +7,8 @@ on 2 workers, the ratio, the 1 -> 2 worker scaling and the memory.
 
 import numpy as np
 import pytest
-from harness.benchmarks.simulate import bench_study, r_loop_seconds_per_trial
+
+from harness.tools.benchmarks.simulate import bench_study, r_loop_seconds_per_trial
 
 
 @pytest.mark.benchmark(group="simulate chunk 1000 trials x 8 tests n=64")
@@ -27,7 +28,7 @@ def test_chunk_analysis(benchmark):
 
 @pytest.mark.benchmark(group="simulate engine 2e4 trials, 2 workers")
 def test_engine_two_workers(benchmark):
-    from harness.benchmarks.simulate import timed_run
+    from harness.tools.benchmarks.simulate import timed_run
 
     seconds, rss, driver = benchmark.pedantic(lambda: timed_run(20_000, 2), rounds=1,
                                               iterations=1)
