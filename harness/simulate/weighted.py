@@ -1,7 +1,7 @@
 """Two-sample weighted log-rank tests, max-combo and permutation log-rank for a chunk.
 
 For every trial (row of a :class:`~harness.simulate.riskset.RiskTable`), with weights
-``w_t`` from :func:`harness.core.logrank.risk_weights` (the one home of the weight table):
+``w_t`` from :func:`harness.core.cells.risk_weights` (the one home of the weight table):
 
     U = sum_t w_t (d1_t - d_t n1_t / n_t)
     V = sum_t w_t^2 d_t (n_t - d_t) / (n_t - 1) (n1_t / n_t) (1 - n1_t / n_t)
