@@ -191,7 +191,9 @@ def _fmt(values, form, shift: int) -> str:
     if form == "nr":
         return "NR" if not shift else "1234"
     if form == "p":
-        v = float(values) * (3.0 if shift else 1.0)
+        v = float(values)
+        if shift:  # a third or three times the value, whichever is still a possible p
+            v = v * 3.0 if v * 3.0 < 1.0 else v / 3.0
         if v < 1e-4:  # printed numbers carry no exponent: a tiny p prints as a bound
             return "<0.0001" if not shift else "0.5"
         return f"{v:.3g}"

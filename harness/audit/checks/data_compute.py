@@ -152,7 +152,7 @@ def hazard(case: Case, sl: Slice, use_r: bool) -> Values:
     m, num, ref = _two_levels(case, sl)
     t, e, x = sl.time[m], sl.event[m], (sl.group[m] == num).astype(float)
     if how == "cox":
-        fit = coxph(t, e, x, ties=ties, conf_level=cl)
+        fit = coxph(t, e, x, ties=ties, conf_level=cl, eps=1e-12, max_iter=50)  # as data.R
         py = {"estimate": float(fit.hr[0]), "lower": float(fit.ci[0, 0]),
               "upper": float(fit.ci[0, 1])}
     else:
@@ -201,7 +201,8 @@ def cox(case: Case, sl: Slice, use_r: bool) -> Values:
     o = case.options
     ties, test = o.get("ties", "efron"), o.get("test", TEST_VALUES["cox_p_from_data"][0])
     x, names, j, term = _design(case, sl)
-    fit = coxph(sl.time, sl.event, x, sl.strata, ties=ties, names=names)
+    fit = coxph(sl.time, sl.event, x, sl.strata, ties=ties, names=names, eps=1e-12,
+                max_iter=50)  # converged as data.R
     py = {"coef": float(fit.coef[j]), "se": float(fit.se[j]), "z": float(fit.z[j]),
           "wald_chisq": float(fit.z[j]) ** 2,
           "wald_p": float(fit.p[j]), "score": fit.score.chisq, "score_p": fit.score.p_value,
