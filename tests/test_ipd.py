@@ -89,7 +89,7 @@ def test_resampling_uses_the_packs_seed():
     rows = {r.key: r.python for r in arms.rows}
 
     def perm(seed):
-        return permutation_test(data.time, data.event, data.group, test="logrank", B=10_000,
+        return permutation_test(data.time, data.event, data.group, weights="logrank", B=10_000,
                                 seed=seed, progress=False).p_value
 
     assert rows["p_perm"] == perm(77)
