@@ -14,7 +14,7 @@ import math
 import pytest
 from scipy import stats
 
-from harness.audit.judge import rel_diff
+from harness.core.agreement import rel_diff
 from harness.simulate import load_study
 from harness.simulate.analyse import analyse, chunk_rngs
 from harness.simulate.engine import plan

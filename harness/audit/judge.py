@@ -12,11 +12,9 @@ import math
 from dataclasses import dataclass
 from typing import Protocol
 
+# Python and R must agree to REL_TOL (absolute below ABS_TOL): the one home is the core
+from harness.core.agreement import ABS_TOL, REL_TOL, agree, rel_diff  # noqa: F401
 from harness.pack.printed import Number, fmt
-
-#: Python and R must agree to this relative difference (absolute below ABS_TOL)
-REL_TOL = 1e-9
-ABS_TOL = 1e-12
 
 
 @dataclass(frozen=True)
@@ -43,26 +41,6 @@ class Candidate:
     @property
     def high(self) -> float:
         return self.python if self.hi is None else self.hi
-
-
-def rel_diff(a: float | None, b: float | None) -> float:
-    """Relative difference |a-b| / max(|a|,|b|); 0 for two NaNs, NaN when one is missing."""
-    if a is None or b is None:
-        return math.nan
-    if math.isnan(a) and math.isnan(b):
-        return 0.0
-    if a == b:
-        return 0.0
-    return abs(a - b) / max(abs(a), abs(b))
-
-
-def agree(a: float | None, b: float | None) -> bool:
-    """Python and R agree: relative difference <= 1e-9, or both tiny (< 1e-12 apart)."""
-    if a is None or b is None:
-        return False
-    if math.isnan(a) or math.isnan(b):
-        return math.isnan(a) and math.isnan(b)
-    return abs(a - b) <= ABS_TOL or rel_diff(a, b) <= REL_TOL
 
 
 def disagreements(candidates: list[Candidate]) -> list[str]:

@@ -18,7 +18,7 @@ from typing import Any
 
 import numpy as np
 
-from harness.audit.judge import agree, rel_diff
+from harness.core.agreement import agree, rel_diff
 from harness.core.cox import coxph
 from harness.core.hazard import hazard_ratio
 from harness.core.km import KaplanMeier

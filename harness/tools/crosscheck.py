@@ -16,7 +16,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from harness.audit.judge import agree, rel_diff
+from harness.core.agreement import agree, rel_diff
 from harness.core.km import CONF_TYPES, KaplanMeier
 from harness.core.survdata import SurvData
 from harness.tools.crossinput import group_levels, time_label
