@@ -4,12 +4,12 @@
 
     from harness.simulate import load_study, run_study, summarise, render, simulate
 
-    study = load_study("cases/stork2022/simulate.toml")
+    study = load_study("studies/stork2022_design.toml")
     run_study(study, "sim-out", workers=2)         # resumable: finished chunks are skipped
     summary = summarise(study, "sim-out")          # pandas DataFrame, one row per
     print(render(study, summary, "table"))         #   scenario x analysis
 
-    summary = simulate("cases/stork2022/simulate.toml", out="sim-out")   # both steps
+    summary = simulate("studies/stork2022_design.toml", out="sim-out")   # both steps
 
 Modules: :mod:`~harness.simulate.study` (study files), :mod:`~.distributions` and
 :mod:`~.generate` (scenarios), :mod:`~.riskset`, :mod:`~.weighted`, :mod:`~.estimates` and
