@@ -7,12 +7,17 @@ code, show its fragments, and never print a traceback. Add an entry for every ne
 Placeholders in ``argv`` and file texts: ``{tmp}`` (the test's folder), ``{pack}`` (the pack
 written from ``case``), ``{csv}`` (the CSV written from ``csv``), ``{seed}`` (the bundled seed
 pack); ``{{nest:N}}`` in a file text becomes N nested brackets.
+
+``copy = "tests/packs/othertrial"`` copies a pack of the repository to ``{pack}``; then each
+``edit = [{ file, old, new }]`` replaces text in one of its files (``old`` must be there once), and
+``append_hex = { file, hex }`` appends raw bytes to one.
 """
 
 from __future__ import annotations
 
 import importlib
 import re
+import shutil
 import sys
 import tomllib
 from pathlib import Path
@@ -33,7 +38,9 @@ CLASSES = {
     "packs": "pack arguments: twice, a case file, not a pack",
     "exit_codes": "usage errors, internal errors, gates, broken pipes",
     "scale": "sizes that must not hang",
+    "comparisons": "comparisons.toml against its cases, pseudo-IPD CSVs, stale sets",
 }
+ROOT = Path(__file__).resolve().parent.parent
 
 
 def _entries() -> list[dict]:
@@ -73,6 +80,16 @@ def _write(path: Path, text: str, entry: dict) -> None:
 
 
 def _materialize(entry: dict, tmp: Path) -> None:
+    if "copy" in entry:
+        shutil.copytree(ROOT / entry["copy"], tmp / "pack")
+    for e in entry.get("edit", []):
+        path = tmp / "pack" / e["file"]
+        text = path.read_text(encoding="utf-8")
+        assert text.count(e["old"]) == 1, f"{entry['id']}: {e['old']!r} not once in {e['file']}"
+        path.write_text(text.replace(e["old"], e["new"]), encoding="utf-8")
+    if "append_hex" in entry:
+        with (tmp / "pack" / entry["append_hex"]["file"]).open("ab") as fh:
+            fh.write(bytes.fromhex(entry["append_hex"]["hex"]))
     if "case" in entry:
         (tmp / "pack").mkdir()
         (tmp / "pack" / "pack.toml").write_text(entry.get("paper", PAPER), encoding="utf-8")

@@ -21,6 +21,7 @@ from typing import Any
 import numpy as np
 
 from harness.core.km import KaplanMeier
+from harness.errors import CaseFileError
 from harness.ipd.io import OUTCOMES_FILE, ComparisonOutcome, IPDSet, read_csv, read_outcomes
 from harness.ipd.recompute import Recomputed, recompute, resampled
 from harness.pack.comparisons import COMPARISONS_FILE, Spec, load_specs
@@ -171,8 +172,48 @@ def evaluate_pack(pack, use_r: bool = True, folder: Path | None = None) -> list[
         data = read_csv(path, spec.id, spec.columns) if path.is_file() else None
         if outcome is None:
             data = None
+        if data is not None:
+            check_fresh(spec, data, outcome, path, pack.path)
         out.append(evaluate(spec, data, outcome, use_r=use_r))
     return out
+
+
+def check_fresh(spec: Spec, data: IPDSet, outcome: ComparisonOutcome, path: Path,
+                pack_path: Path) -> None:
+    """Refuse a set that no longer matches its comparison (edited sizes, labels or targets).
+
+    Raises
+    ------
+    CaseFileError
+        Naming the CSV, the comparison and what changed, with the command that rebuilds it.
+    """
+    rebuild = f"rebuild it with `harness reconstruct {pack_path} --only {spec.id}`"
+    labels = set(spec.labels)
+    found = sorted({str(g) for g in data.group})
+    extra = [g for g in found if g not in labels]
+    if extra:
+        raise CaseFileError(str(path), spec.id, f"is stale: it holds group {extra[0]!r}, which "
+                                                f"comparison {spec.id} does not have (groups "
+                                                f"{', '.join(spec.labels)}); {rebuild}")
+    for g in spec.groups:
+        have = int(np.sum(data.group == g.label))
+        recorded = outcome.sizes.get(g.label)
+        if g.n is not None and have != g.n:
+            why = f"group {g.label!r} has {have} patients, comparisons.toml gives n = {g.n}"
+        elif g.n_range is not None and not g.n_range[0] <= have <= g.n_range[1]:
+            why = (f"group {g.label!r} has {have} patients, outside n_range "
+                   f"[{g.n_range[0]}, {g.n_range[1]}]")
+        elif recorded is not None and recorded != have:
+            why = (f"group {g.label!r} has {have} patients, outcomes.json records {recorded}")
+        else:
+            continue
+        raise CaseFileError(str(path), spec.id, f"is stale: {why}; {rebuild}")
+    keys = {t.key for t in spec.targets}
+    unknown = [k for k in list(outcome.targeted) + list(outcome.dropped) if k not in keys]
+    if unknown:
+        raise CaseFileError(str(path), spec.id,
+                            f"is stale: outcomes.json names printed number {unknown[0]!r}, "
+                            f"which comparison {spec.id} no longer targets; {rebuild}")
 
 
 def has_ipd(pack) -> bool:

@@ -68,22 +68,64 @@ class ComparisonOutcome:
 
 # ------------------------------------------------------------------------- reading
 def read_csv(path: str | Path, comparison: str, columns: tuple[str, str]) -> IPDSet | None:
-    """Read one comparison's columns from a pseudo-IPD CSV; None when the file has no rows."""
-    text = Path(path).read_text(encoding="utf-8")
-    body = [x for x in text.splitlines() if x and not x.startswith("#")]
-    rows = list(csv.DictReader(io.StringIO("\n".join(body))))
+    """Read one comparison's columns from a pseudo-IPD CSV; None when the file has no rows.
+
+    Raises
+    ------
+    CaseFileError
+        Naming the file and the line: a missing column, an id that is not a whole number, a
+        time that is not a finite number >= 0, an event code other than 0/1, or a row whose
+        columns are left empty while others are filled.
+    """
+    path = Path(path)
+    try:
+        text = path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        raise CaseFileError(str(path), "", f"cannot be read: {exc}") from None
+    numbered = [(i, x) for i, x in enumerate(text.splitlines(), start=1)
+                if x and not x.startswith("#")]
+    if not numbered:
+        return None
+    header_line = numbered[0][0]
+    reader = csv.DictReader(io.StringIO("\n".join(x for _, x in numbered)))
+    rows = list(reader)
+    tcol, ecol = columns
+    missing = [c for c in ("id", "group", tcol, ecol) if c not in (reader.fieldnames or [])]
+    if missing:
+        raise CaseFileError(str(path), f"line {header_line}",
+                            f"has no column {', '.join(map(repr, missing))} (comparison "
+                            f"{comparison}; columns {', '.join(reader.fieldnames or [])})")
     if not rows:
         return None
-    tcol, ecol = columns
-    if any(not r.get(tcol) for r in rows):  # this comparison has no set (columns left empty)
+    lines = [i for i, _ in numbered[1:]]
+    empty = [not r.get(tcol) for r in rows]
+    if all(empty):  # this comparison has no set (columns left empty)
         return None
-    return IPDSet(
-        comparison,
-        np.array([int(r["id"]) for r in rows]),
-        np.array([float(r[tcol]) for r in rows]),
-        np.array([int(r[ecol]) for r in rows]),
-        np.array([r["group"] for r in rows], dtype=object),
-    )
+    ids, times, events = [], [], []
+    for line, r, blank in zip(lines, rows, empty):
+        where = f"line {line}"
+        if blank or not r.get(ecol):
+            raise CaseFileError(str(path), where, f"leaves {tcol!r} or {ecol!r} empty while "
+                                                  "other rows fill them")
+        ids.append(_parse(r["id"], int, str(path), where, "id", "a whole number"))
+        t = _parse(r[tcol], float, str(path), where, tcol, "a number")
+        if not np.isfinite(t) or t < 0:
+            raise CaseFileError(str(path), where, f"{tcol} {r[tcol]!r} is not a finite time "
+                                                  ">= 0")
+        times.append(t)
+        if r[ecol].strip() not in ("0", "1"):
+            raise CaseFileError(str(path), where, f"{ecol} {r[ecol]!r} is not an event code "
+                                                  "(1 = event, 0 = censored)")
+        events.append(int(r[ecol]))
+    return IPDSet(comparison, np.array(ids), np.array(times), np.array(events),
+                  np.array([r["group"] for r in rows], dtype=object))
+
+
+def _parse(text: str | None, kind, file: str, where: str, column: str, what: str):
+    try:
+        return kind(text)
+    except (TypeError, ValueError):
+        raise CaseFileError(file, where, f"{column} {text!r} is not {what}") from None
 
 
 def read_outcomes(folder: str | Path) -> dict[str, ComparisonOutcome]:

@@ -10,7 +10,7 @@ from pathlib import Path
 from scipy import stats
 
 from harness.errors import CaseFileError
-from harness.pack import printed, schema
+from harness.pack import comparison_checks, printed, schema
 from harness.pack.cases import Case, Pack
 
 Z = float(stats.norm.ppf(0.975))
@@ -147,7 +147,11 @@ def load_specs(pack: Pack, path: Path | None = None) -> list[Spec]:
     out: list[Spec] = []
     specs_raw = data.get("comparison", [])
     by_id = {c["id"]: c for c in specs_raw}
+    comparison_checks.check_files(specs_raw, str(file))
+    statistics = {cid: c.statistic for cid, c in cases.items()}
     for i, raw in enumerate(specs_raw):
+        comparison_checks.check_comparison(raw, f"comparison[{i}] (id {raw.get('id')!r})",
+                                           statistics, d, str(file))
         out.append(_spec(raw, i, d, cases, str(file), by_id, cohorts))
     return out
 
