@@ -183,6 +183,13 @@ CASES = [
      '"age" }', "", "wilcox.test(age ~ sex, lung)$p.value", "p"),
     ("mw_exact", "mannwhitney_p_from_data", '{ source = "ovarian", group = "rx", variable = '
      '"age" }', "", "wilcox.test(age ~ rx, ovarian)$p.value", "p"),
+    ("anova_pooled", "anova_p_from_data", '{ source = "veteran", group = "celltype", variable '
+     '= "karno" }', "", "oneway.test(karno ~ celltype, veteran, var.equal = TRUE)$p.value", "p"),
+    ("anova_welch", "anova_p_from_data", '{ source = "lung", group = "ph_ecog", variable = '
+     '"age", subset = { ph_ecog = ["0", "1", "2"] } }', '{ test = "welch" }',
+     "oneway.test(age ~ ph.ecog, subset(lung, ph.ecog < 3))$p.value", "p"),
+    ("kruskal", "kruskal_p_from_data", '{ source = "veteran", group = "celltype", variable = '
+     '"karno" }', "", "kruskal.test(veteran$karno, veteran$celltype)$p.value", "p"),
 ]
 
 

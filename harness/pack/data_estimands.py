@@ -74,6 +74,10 @@ DATA_ESTIMANDS: list[Estimand] = [
        "p_value", ("test",), is_p=True),
     _e("mannwhitney_p_from_data", "p of the Mann-Whitney (Wilcoxon rank-sum) test of "
        "data.variable by data.group", "p_value", ("test",), is_p=True),
+    _e("anova_p_from_data", "p of a one-way ANOVA of data.variable across the levels of "
+       "data.group (two or more)", "p_value", ("test",), is_p=True),
+    _e("kruskal_p_from_data", "p of the Kruskal-Wallis rank-sum test of data.variable across "
+       "the levels of data.group", "p_value", is_p=True),
 ]
 
 #: values of ``method.test`` each estimand accepts, with the default first
@@ -83,6 +87,7 @@ TEST_VALUES: dict[str, tuple[str, ...]] = {
     "contingency_p_from_data": ("fisher", "chisq", "chisq_yates"),
     "ttest_p_from_data": ("welch", "pooled"),
     "mannwhitney_p_from_data": ("auto", "exact", "normal"),
+    "anova_p_from_data": ("pooled", "welch"),
 }
 
 #: options a case must give
@@ -108,4 +113,6 @@ DATA_REQUIRED: dict[str, tuple[str, ...]] = {
     "contingency_p_from_data": ("group", "variable"),
     "ttest_p_from_data": ("group", "variable"),
     "mannwhitney_p_from_data": ("group", "variable"),
+    "anova_p_from_data": ("group", "variable"),
+    "kruskal_p_from_data": ("group", "variable"),
 }

@@ -245,6 +245,18 @@ ESTIMANDS: dict[str, Estimand] = {
             inputs=_COUNT_OF,
         ),
         Estimand(
+            "anova_p",
+            "p of a one-way ANOVA across two or more groups, recomputed from each group's "
+            "mean, SD and n (pooled F; Welch's on request)",
+            printed="number",
+            check="anova",
+            inputs={"type": "object", "required": ["groups"], "additionalProperties": False,
+                    "properties": {"groups": {"type": "array", "minItems": 2, "maxItems": 16,
+                                              "items": _GROUP_MEAN_SD}}},
+            tests=("anova", "welch_anova"),
+            is_p=True,
+        ),
+        Estimand(
             "mean_sd",
             "a total mean ± SD, equal to the pooled groups' (exact pooled-SD formula)",
             printed="mean_sd",

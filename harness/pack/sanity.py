@@ -82,8 +82,9 @@ def _check_group_texts(inputs: dict, file: str, prefix: str, statistic: str) -> 
             _ordered_range(mr.range, file, f"{key}.median_range")
         if "median" in group:
             _finite(printed.parse_number(group["median"]), file, f"{key}.median")
-        if statistic == "ttest_p" and group.get("n", 2) < 2:
-            raise CaseFileError(file, f"{key}.n", f"n = {group['n']}: a t test needs at least "
+        test = {"ttest_p": "a t test", "anova_p": "a one-way ANOVA"}.get(statistic)
+        if test and group.get("n", 2) < 2:
+            raise CaseFileError(file, f"{key}.n", f"n = {group['n']}: {test} needs at least "
                                 "2 values per group (an SD of one value is undefined)")
 
 

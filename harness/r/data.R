@@ -92,6 +92,9 @@ harness_data_baseline <- function(kind, x, group, test) {
          else suppressWarnings(chisq.test(tab, correct = test == "chisq_yates")$p.value)
     return(list(p = p))
   }
+  if (kind == "anova")
+    return(list(p = oneway.test(as.numeric(x) ~ g, var.equal = test == "pooled")$p.value))
+  if (kind == "kruskal") return(list(p = kruskal.test(as.numeric(x), g)$p.value))
   a <- as.numeric(x[g == levels(g)[1]]); b <- as.numeric(x[g == levels(g)[2]])
   if (kind == "ttest") return(list(p = t.test(a, b, var.equal = test == "pooled")$p.value))
   exact <- if (test == "auto") NULL else test == "exact"

@@ -26,3 +26,24 @@ harness_t_from_summaries <- function(m1, s1, n1, m2, s2, n2, welch) {
   t <- (m1 - m2) / se
   list(t = t, df = df, p = 2 * stats::pt(-abs(t), df))
 }
+
+harness_anova_from_summaries <- function(means, sds, ns, welch) {
+  # One-way ANOVA from group means, SDs and sizes, one row of means/sds per evaluation,
+  # as oneway.test(x ~ g, var.equal = !welch) on data with these summaries
+  means <- matrix(means, ncol = length(ns)); sds <- matrix(sds, ncol = length(ns))
+  k <- length(ns)
+  p <- apply(cbind(means, sds), 1, function(row) {
+    m <- row[1:k]; s <- row[(k + 1):(2 * k)]
+    if (welch) {
+      w <- ns / s^2; mw <- sum(w * m) / sum(w)
+      lam <- sum((1 - w / sum(w))^2 / (ns - 1))
+      f <- sum(w * (m - mw)^2) / (k - 1) / (1 + 2 * (k - 2) * lam / (k^2 - 1))
+      stats::pf(f, k - 1, (k^2 - 1) / (3 * lam), lower.tail = FALSE)
+    } else {
+      grand <- sum(ns * m) / sum(ns)
+      f <- (sum(ns * (m - grand)^2) / (k - 1)) / (sum((ns - 1) * s^2) / (sum(ns) - k))
+      stats::pf(f, k - 1, sum(ns) - k, lower.tail = FALSE)
+    }
+  })
+  list(p = p)
+}

@@ -23,6 +23,8 @@ _LABELS = {
     "chisq_yates": "chi-square (Yates)",
     "pooled": "pooled t",
     "welch": "Welch t",
+    "anova": "one-way ANOVA (pooled F)",
+    "welch_anova": "Welch's one-way ANOVA",
 }
 
 
@@ -136,3 +138,67 @@ def check_ttest(case: Case, ctx: Context) -> CaseResult:
             None if r_p is None else float(r_p.min()), None if r_p is None else float(r_p.max()),
         ))
     return p_result(case, ctx, "baseline_mean_sd", candidates)
+
+
+def _box(ms: printed.MeanSD) -> tuple[float, float, float, float]:
+    m, s = ms.mean, ms.sd
+    return (m.value - m.half_unit, m.value + m.half_unit, max(s.value - s.half_unit, 0.0),
+            s.value + s.half_unit)
+
+
+@check("anova")
+def check_anova(case: Case, ctx: Context) -> CaseResult:
+    """One-way ANOVA p from each group's printed mean ± SD and n, over their rounding.
+
+    ``anova`` (the classical pooled F) gets its exact range over the rounding box
+    (:func:`harness.core.kgroup_tests.anova_extremes`); ``welch_anova`` (R's
+    ``oneway.test`` default) is bounded by the printed values and every corner of the box
+    (evidence: Welch's F need not be extreme at a corner).
+
+    R equivalent: ``oneway.test(x ~ g, var.equal = TRUE / FALSE)`` for data with these
+    summaries, computed from them by ``harness_anova_from_summaries`` (``harness/r/stats.R``).
+    """
+    from harness.core.kgroup_tests import anova_extremes, anova_from_summaries
+
+    groups = case.inputs["groups"]
+    parsed = [printed.parse_mean_sd(g["mean_sd"]) for g in groups]
+    ns = np.array([g["n"] for g in groups], dtype=float)
+    means = np.array([p.mean.value for p in parsed])
+    sds = np.array([p.sd.value for p in parsed])
+    box = np.array([_box(p) for p in parsed])  # per group: mean lo, hi, sd lo, hi
+    tests, skipped = case.tests, ""
+    if "welch_anova" in tests and (sds == 0).any():
+        tests = tuple(t for t in tests if t != "welch_anova")
+        skipped = "Welch's ANOVA skipped: it is undefined with a printed SD of 0"
+    if not tests:
+        return record(case, "anova", "unverifiable", skipped, ctx)
+    candidates = []
+    for test in tests:
+        welch = test == "welch_anova"
+        if welch:
+            k = len(groups)
+            if k > 6:
+                raise ValueError(f"{k} groups: Welch's ANOVA corners are limited to 6 groups")
+            corners = np.array(list(itertools.product(range(4), repeat=k)))  # (4^k, k)
+            rows_m = np.where(corners & 1, box[:, 1], box[:, 0])
+            rows_s = np.maximum(np.where(corners & 2, box[:, 3], box[:, 2]), 1e-12)
+        else:
+            lo_cfg, hi_cfg = anova_extremes(box[:, 0], box[:, 1], box[:, 2], box[:, 3], ns)
+            rows_m, rows_s = np.vstack([lo_cfg[0], hi_cfg[0]]), np.vstack([lo_cfg[1], hi_cfg[1]])
+        rows_m = np.vstack([means, rows_m])
+        rows_s = np.vstack([sds, rows_s])
+        p = np.atleast_1d(anova_from_summaries(rows_m, rows_s, ns, welch=welch).p)
+        r_p = None
+        if ctx.use_r:
+            from harness.r import bridge as rbridge
+
+            r_p = np.atleast_1d(np.asarray(rbridge.call(
+                "harness_anova_from_summaries", rows_m, rows_s, ns, welch)["p"], dtype=float))
+        candidates.append(Candidate(
+            test, _LABELS[test], float(p[0]), None if r_p is None else float(r_p[0]),
+            float(np.nanmin(p)), float(np.nanmax(p)),
+            None if r_p is None else float(np.nanmin(r_p)),
+            None if r_p is None else float(np.nanmax(r_p)),
+        ))
+    res = p_result(case, ctx, "anova", candidates)
+    return dataclasses.replace(res, message=f"{res.message}; {skipped}") if skipped else res

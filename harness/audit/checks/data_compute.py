@@ -294,7 +294,7 @@ def counts(case: Case, sl: Slice, use_r: bool) -> Values:
 
 
 def baseline(case: Case, sl: Slice, use_r: bool) -> Values:
-    """Mean ± SD of a variable, or a two-group / contingency test of it by group."""
+    """Mean ± SD of a variable, or a two-group / k-group / contingency test of it by group."""
     from harness.core.summary_tests import (
         chisq_p,
         fisher_exact_p,
@@ -314,7 +314,7 @@ def baseline(case: Case, sl: Slice, use_r: bool) -> Values:
             out = _r("harness_data_baseline", "mean_sd", x, np.zeros(x.size).astype(str), "")
             r = {"mean": _f(out["mean"]), "sd": _f(out["sd"])}
         return Values(py, r, f"mean and SD (n - 1) of {var}" + (f" in {level}" if level else ""))
-    test = case.options.get("test", TEST_VALUES[st][0])
+    test = case.options.get("test", TEST_VALUES.get(st, ("",))[0])
     g = sl.group.astype(str)
     levels = sorted(set(g.tolist()))
     if st == "contingency_p_from_data":
@@ -324,6 +324,9 @@ def baseline(case: Case, sl: Slice, use_r: bool) -> Values:
         p = fisher_exact_p(table) if test == "fisher" else chisq_p(
             table, correct=test == "chisq_yates")
         kind, x, conv = "contingency", col.map(str).to_numpy().astype(str), f"{test} on {table}"
+    elif st in ("anova_p_from_data", "kruskal_p_from_data"):
+        p, kind, x, test, conv = _k_group(st, test if st == "anova_p_from_data" else "",
+                                          col.to_numpy(dtype=float), g, levels, var)
     else:
         if len(levels) != 2:
             raise ValueError(f"a two-group test needs two groups, found {levels}")
@@ -341,6 +344,28 @@ def baseline(case: Case, sl: Slice, use_r: bool) -> Values:
     if use_r:
         r = {"p": _f(_r("harness_data_baseline", kind, x, g, test)["p"])}
     return Values({"p": float(p)}, r, conv)
+
+
+def _k_group(st: str, test: str, x: np.ndarray, g: np.ndarray, levels: list[str],
+             var: str) -> tuple[float, str, np.ndarray, str, str]:
+    """One-way ANOVA (pooled or Welch) or Kruskal-Wallis of ``x`` across the levels."""
+    from harness.core.kgroup_tests import anova_from_summaries, kruskal_wallis
+
+    if len(levels) < 2:
+        raise ValueError(f"a k-group test needs two or more groups, found {levels}")
+    if st == "kruskal_p_from_data":
+        return kruskal_wallis(x, g)[2], "kruskal", x, "", \
+            f"Kruskal-Wallis of {var} across {', '.join(levels)}"
+    parts = [x[g == lv] for lv in levels]
+    small = [lv for lv, a in zip(levels, parts) if a.size < 2]
+    if small:
+        raise ValueError(f"group {small[0]!r} has {parts[levels.index(small[0])].size} value(s): "
+                         "a one-way ANOVA needs 2 or more per group (R's oneway.test stops: "
+                         "not enough observations)")
+    p = anova_from_summaries([a.mean() for a in parts], [a.std(ddof=1) for a in parts],
+                             [a.size for a in parts], welch=test == "welch").p
+    return float(p), "anova", x, test, f"one-way ANOVA ({test}) of {var} across " \
+        f"{', '.join(levels)}"
 
 
 #: estimand -> (function, the value names it is judged on)
@@ -375,4 +400,6 @@ FAMILIES = {
     "contingency_p_from_data": (baseline, ("p",)),
     "ttest_p_from_data": (baseline, ("p",)),
     "mannwhitney_p_from_data": (baseline, ("p",)),
+    "anova_p_from_data": (baseline, ("p",)),
+    "kruskal_p_from_data": (baseline, ("p",)),
 }
