@@ -253,3 +253,19 @@ def test_rmst_with_group_but_no_level_pools_all_rows(tmp_path):
     r = judge(tmp_path, case("rmst_from_data", "263.22", '{ source = "lung", group = "sex" }',
                              "{ tau = 365 }"))
     assert r.verdict == "consistent", r.message
+
+
+def test_k_group_cox_hr_against_a_reference_arm(tmp_path):
+    # R: exp(coef(coxph(Surv(time, status) ~ relevel(factor(ph.ecog), "0"), lung)))[2]
+    #    = 2.500; the two-level subset gives exp(coef(coxph(Surv(time, status) ~
+    #    I(ph.ecog == 2), subset(lung, ph.ecog %in% c(0, 2))))) = 2.454
+    data = '{ source = "lung", group = "ph_ecog", numerator = "2", reference = "0" }'
+    r = judge(tmp_path, case("hr_from_data", "2.50", data,
+                             '{ hr_method = "cox", cox_levels = "all" }'))
+    assert r.verdict == "consistent", r.message
+    assert "every level of 4 against the reference" in r.message
+    r = judge(tmp_path / "pair", case("hr_from_data", "2.45", data, '{ hr_method = "cox" }'))
+    assert r.verdict == "consistent", r.message
+    r = judge(tmp_path / "mh", case("hr_from_data", "2.50", data,
+                                    '{ hr_method = "logrank", cox_levels = "all" }'))
+    assert r.verdict == "error" and "needs hr_method = 'cox'" in r.message

@@ -127,6 +127,14 @@ CASES = [
      "{d <- survdiff(Surv(time, status) ~ sex, lung); b <- log((d$obs[2] / d$exp[2]) / "
      "(d$obs[1] / d$exp[1])); se <- sqrt(1 / d$exp[1] + 1 / d$exp[2]); "
      "exp(b + c(-1, 1) * qnorm(0.975) * se)}", 3),
+    ("hr_cox_all_levels", "hr_from_data", '{ source = "veteran", group = "celltype", '
+     'numerator = "adeno", reference = "squamous" }', '{ hr_method = "cox", cox_levels = "all" }',
+     "exp(coef(coxph(Surv(time, status) ~ relevel(factor(celltype), 'squamous'), veteran))[2])",
+     3),
+    ("hr_ci_cox_all_levels", "hr_ci_from_data", '{ source = "veteran", group = "celltype", '
+     'numerator = "large", reference = "squamous" }', '{ hr_method = "cox", cox_levels = "all" '
+     '}', "summary(coxph(Surv(time, status) ~ relevel(factor(celltype), 'squamous'), "
+     "veteran))$conf.int[3, 3:4]", 3),
     ("hr_cox_vs_ref", "hr_from_data", '{ source = "veteran", group = "celltype", numerator = '
      '"smallcell", reference = "squamous" }', '{ hr_method = "cox", ties = "breslow" }',
      "exp(coef(coxph(Surv(time, status) ~ I(celltype == 'smallcell'), subset(veteran, "

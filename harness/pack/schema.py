@@ -84,6 +84,7 @@ METHOD_OPTIONS_SCHEMA: dict[str, Any] = {
         "rho": {"type": "number", "minimum": 0},
         "gamma": {"type": "number", "minimum": 0},
         "hr_method": {"enum": ["mantel-haenszel", "logrank", "cox"]},
+        "cox_levels": {"enum": ["pair", "all"]},
         "test": {"enum": ["wald", "score", "lr", "fisher", "chisq", "chisq_yates", "pooled",
                           "welch", "exact", "normal", "auto"]},
         "tau": {"type": "number", "exclusiveMinimum": 0},

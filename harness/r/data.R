@@ -100,3 +100,13 @@ harness_data_baseline <- function(kind, x, group, test) {
   exact <- if (test == "auto") NULL else test == "exact"
   list(p = suppressWarnings(wilcox.test(a, b, exact = exact, correct = TRUE)$p.value))
 }
+
+harness_data_hr_levels <- function(time, status, x, col, ties, conf_level) {
+  # HR of one level (column col of the indicator matrix x) vs the reference, from one Cox
+  # model of every level: coxph(Surv(time, status) ~ relevel(factor(g), ref))
+  z <- qnorm(1 - (1 - conf_level) / 2)
+  f <- coxph(Surv(time, status) ~ x, ties = ties,
+             control = coxph.control(eps = 1e-12, iter.max = 50))
+  b <- unname(coef(f)[col]); se <- sqrt(f$var[col, col])
+  list(hr = exp(b), lower = exp(b - z * se), upper = exp(b + z * se))
+}

@@ -142,7 +142,13 @@ def _two_levels(case: Case, sl: Slice) -> tuple[np.ndarray, str, str]:
 
 
 def hazard(case: Case, sl: Slice, use_r: bool) -> Values:
-    """HR numerator vs reference with its CI by ``hr_method``."""
+    """HR numerator vs reference with its CI by ``hr_method``.
+
+    With k > 2 groups the HR is by default that of the two levels' rows only (``cox_levels =
+    "pair"``, as Prism and a survdiff on the subset); ``hr_method = "cox"`` with
+    ``cox_levels = "all"`` fits every level against the reference in one model, as R's
+    ``coxph(Surv(t, e) ~ relevel(factor(g), ref))``, and reports the numerator's HR.
+    """
     from harness.core.cox import coxph
     from harness.core.hazard import hazard_ratio
 
@@ -150,6 +156,11 @@ def hazard(case: Case, sl: Slice, use_r: bool) -> Values:
     how, ties = o.get("hr_method", "mantel-haenszel"), o.get("ties", "efron")
     cl = float(o.get("conf_level", 0.95))
     m, num, ref = _two_levels(case, sl)
+    if o.get("cox_levels", "pair") == "all":
+        if how != "cox":
+            raise ValueError("cox_levels = 'all' needs hr_method = 'cox' (the Mantel-Haenszel "
+                             "and logrank HRs compare two groups)")
+        return _hazard_all_levels(sl, num, ref, ties, cl, use_r)
     t, e, x = sl.time[m], sl.event[m], (sl.group[m] == num).astype(float)
     if how == "cox":
         fit = coxph(t, e, x, ties=ties, conf_level=cl, eps=1e-12, max_iter=50)  # as data.R
@@ -163,6 +174,26 @@ def hazard(case: Case, sl: Slice, use_r: bool) -> Values:
         out = _r("harness_data_hr", t, e, x, how, ties, cl)
         r = {"estimate": _f(out["hr"]), "lower": _f(out["lower"]), "upper": _f(out["upper"])}
     conv = f"HR {num} vs {ref}, {how}" + (f" ({ties} ties)" if how == "cox" else "")
+    return Values(py, r, conv)
+
+
+def _hazard_all_levels(sl: Slice, num: str, ref: str, ties: str, cl: float,
+                       use_r: bool) -> Values:
+    """The numerator's HR from one Cox model of every level against the reference."""
+    from harness.core.cox import coxph
+
+    others = [lv for lv in sorted(set(sl.group.tolist())) if lv != ref]
+    x = np.column_stack([(sl.group == lv).astype(float) for lv in others])
+    j = others.index(num)
+    fit = coxph(sl.time, sl.event, x, ties=ties, conf_level=cl, eps=1e-12, max_iter=50)
+    py = {"estimate": float(fit.hr[j]), "lower": float(fit.ci[j, 0]),
+          "upper": float(fit.ci[j, 1])}
+    r = None
+    if use_r:
+        out = _r("harness_data_hr_levels", sl.time, sl.event, x, j + 1, ties, cl)
+        r = {"estimate": _f(out["hr"]), "lower": _f(out["lower"]), "upper": _f(out["upper"])}
+    conv = (f"HR {num} vs {ref}, Cox ({ties} ties) with every level of {len(others) + 1} "
+            "against the reference")
     return Values(py, r, conv)
 
 
