@@ -269,3 +269,33 @@ def test_k_group_cox_hr_against_a_reference_arm(tmp_path):
     r = judge(tmp_path / "mh", case("hr_from_data", "2.50", data,
                                     '{ hr_method = "logrank", cox_levels = "all" }'))
     assert r.verdict == "error" and "needs hr_method = 'cox'" in r.message
+
+
+def test_parquet_data_reads_as_the_csv(tmp_path):
+    """A pack may hold its data as Parquet: the same rows, types and missing values as the
+    CSV, so every recomputation is identical."""
+    import pandas as pd
+
+    from harness.pack.data import case_slice
+
+    text = case("logrank_p_from_data", "0.0013", '{ source = "lung", group = "sex" }')
+    via_csv = load_pack(make(tmp_path / "csv", text))
+    frame = pd.read_csv(LUNG, keep_default_na=True)  # numbers as float64/int64, NA as null
+    make(tmp_path / "pq", text, DATA.replace("data/lung.csv", "data/lung.parquet"))
+    frame.to_parquet(tmp_path / "pq" / "data" / "lung.parquet", index=False)
+    via_pq = load_pack(tmp_path / "pq")
+    a, b = case_slice(via_csv.cases[0].data), case_slice(via_pq.cases[0].data)
+    assert np.array_equal(a.time, b.time) and np.array_equal(a.event, b.event)
+    assert a.group.tolist() == b.group.tolist() and a.dropped == b.dropped
+    assert a.frame.equals(b.frame)
+    ra = run_check(via_csv.cases[0], Context(via_csv.paper, use_r=False))
+    rb = run_check(via_pq.cases[0], Context(via_pq.paper, use_r=False))
+    assert ra.python == rb.python and ra.verdict == rb.verdict == "consistent", rb.message
+
+
+def test_parquet_unreadable_names_the_file(tmp_path):
+    text = case("count_from_data", "228", '{ source = "lung" }')
+    root = make(tmp_path, text, DATA.replace("data/lung.csv", "data/lung.parquet"))
+    (root / "data" / "lung.parquet").write_bytes(b"not parquet")
+    with pytest.raises(CaseFileError, match="lung.parquet: cannot be read as Parquet"):
+        load_pack(root)

@@ -88,12 +88,40 @@ def _label(value: Any) -> str:
     return str(value)
 
 
-def _read_columns(spec: dict, csv: Path, pack_file: str, key: str) -> tuple[pd.DataFrame, dict]:
+def _read_parquet(csv: Path, types: dict[str, str]) -> pd.DataFrame:
+    """A Parquet file's declared columns as text, the way a CSV's would read.
+
+    Numbers keep every digit (``repr`` of the float, integers without ``.0``); missing values
+    become empty strings, which the shared column parser reads as missing.
+    """
     try:
-        raw = pd.read_csv(csv, dtype=str, keep_default_na=False)
-    except (OSError, pd.errors.ParserError, pd.errors.EmptyDataError) as exc:
-        raise _err(str(csv), "", f"cannot be read as CSV ({exc})") from None
+        import pyarrow.parquet as pq
+
+        names = pq.read_schema(csv).names
+        table = pq.read_table(csv, columns=[c for c in types if c in names])
+    except (OSError, ValueError) as exc:  # pyarrow.ArrowException subclasses these
+        raise _err(str(csv), "", f"cannot be read as Parquet ({exc})") from None
+    frame = table.to_pandas()
+    out = {}
+    for col in names:
+        if col not in frame.columns:
+            out[col] = pd.Series([""] * len(frame), dtype=object)
+            continue
+        values = frame[col]
+        out[col] = pd.Series(["" if v is None or (isinstance(v, float) and math.isnan(v))
+                              else _label(v) for v in values.tolist()], dtype=object)
+    return pd.DataFrame(out, columns=names)
+
+
+def _read_columns(spec: dict, csv: Path, pack_file: str, key: str) -> tuple[pd.DataFrame, dict]:
     types = dict(spec["columns"])
+    if csv.suffix == ".parquet":
+        raw = _read_parquet(csv, types)
+    else:
+        try:
+            raw = pd.read_csv(csv, dtype=str, keep_default_na=False)
+        except (OSError, pd.errors.ParserError, pd.errors.EmptyDataError) as exc:
+            raise _err(str(csv), "", f"cannot be read as CSV ({exc})") from None
     missing = [c for c in types if c not in raw.columns]
     if missing:
         raise _err(pack_file, f"{key}.columns", f"column(s) {missing} are not in {csv.name}; "

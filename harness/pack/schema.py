@@ -28,7 +28,7 @@ DATA_SCHEMA: dict[str, Any] = {
         "additionalProperties": False,
         "properties": {
             "id": {"type": "string", "pattern": "^[a-z0-9_]+$"},
-            "file": {"type": "string", "pattern": r"^[A-Za-z0-9_./-]+\.csv$"},
+            "file": {"type": "string", "pattern": r"^[A-Za-z0-9_./-]+\.(csv|parquet)$"},
             "time": _COLUMN,
             "event": _COLUMN,
             "event_coding": {"anyOf": [
