@@ -299,3 +299,28 @@ def test_parquet_unreadable_names_the_file(tmp_path):
     (root / "data" / "lung.parquet").write_bytes(b"not parquet")
     with pytest.raises(CaseFileError, match="lung.parquet: cannot be read as Parquet"):
         load_pack(root)
+
+
+def test_z_option_rounds_the_normal_quantile(tmp_path):
+    """method.z = 1.96 gives intervals with the rounded quantile (as exp(b +/- 1.96 se)),
+    through an equivalent conf_level; giving both is an error."""
+    from scipy.stats import norm
+
+    from harness.audit.checks.data_compute import hazard
+    from harness.pack.data import case_slice, z_level
+
+    assert norm.ppf((1 + z_level(1.96)) / 2) == pytest.approx(1.96, abs=1e-14)
+    data = '{ source = "lung", group = "sex" }'
+    exact = load_pack(make(tmp_path / "a", case("hr_ci_from_data", "0.42-0.82", data,
+                                                '{ hr_method = "cox" }'))).cases[0]
+    rounded = load_pack(make(tmp_path / "b", case("hr_ci_from_data", "0.42-0.82", data,
+                                                  '{ hr_method = "cox", z = 1.96 }'))).cases[0]
+    a = hazard(exact, case_slice(exact.data), False).python
+    b = hazard(rounded, case_slice(rounded.data), False).python
+    se = np.log(a["upper"] / a["estimate"]) / norm.ppf(0.975)
+    assert b["estimate"] == a["estimate"]
+    assert b["upper"] == pytest.approx(a["estimate"] * np.exp(1.96 * se), rel=1e-13)
+    assert b["lower"] == pytest.approx(a["estimate"] * np.exp(-1.96 * se), rel=1e-13)
+    with pytest.raises(CaseFileError, match="give z or conf_level, not both"):
+        load_pack(make(tmp_path / "c", case("hr_ci_from_data", "0.42-0.82", data,
+                                            '{ z = 1.96, conf_level = 0.95 }')))

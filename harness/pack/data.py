@@ -336,6 +336,18 @@ def case_slice(ref: DataRef, need: tuple[str, ...] = ()) -> Slice:
                  group, strata, frame.reset_index(drop=True), dropped)
 
 
+def z_level(z: float) -> float:
+    """The confidence level whose two-sided normal quantile is ``z`` (1.96 -> 0.950004...).
+
+    Software that prints intervals with a rounded quantile (``exp(b +/- 1.96 se)``) is
+    matched by this level: ``qnorm((1 + level) / 2)`` gives ``z`` back to ~1e-15, in Python
+    and in R.
+    """
+    from scipy.stats import norm
+
+    return float(2.0 * norm.cdf(z) - 1.0)
+
+
 def is_nan(x: Any) -> bool:
     return isinstance(x, float) and math.isnan(x)
 
@@ -378,6 +390,10 @@ def case_data(raw: dict[str, Any], est: Any, path: Path, prefix: str
         raise CaseFileError(file, f"{prefix}.method.test", f"{options['test']!r} does not "
                             f"apply to {est.name}; expected one of "
                             f"{list(TEST_VALUES.get(est.name, ()))}")
+    if "z" in options:
+        if "conf_level" in options:
+            raise CaseFileError(file, f"{prefix}.method.z", "give z or conf_level, not both")
+        options["conf_level"] = z_level(float(options["z"]))
     for need in DATA_REQUIRED.get(est.name, ()):
         if need not in raw["data"]:
             raise CaseFileError(file, f"{prefix}.data", f"{est.name} needs data.{need}")

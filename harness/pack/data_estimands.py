@@ -10,12 +10,12 @@ from __future__ import annotations
 
 from harness.pack.estimand import Estimand
 
-_KM = ("time", "conf_type", "conf_level", "percent")
-_MEDIAN = ("median_rule", "conf_type", "conf_level")
+_KM = ("time", "conf_type", "conf_level", "z", "percent")
+_MEDIAN = ("median_rule", "conf_type", "conf_level", "z")
 _LOGRANK = ("weights", "rho", "gamma")
-_HR = ("hr_method", "ties", "conf_level", "cox_levels")
-_COX = ("ties", "test", "conf_level")
-_RMST = ("tau", "conf_level")
+_HR = ("hr_method", "ties", "conf_level", "z", "cox_levels")
+_COX = ("ties", "test", "conf_level", "z")
+_RMST = ("tau", "conf_level", "z")
 
 
 def _e(name: str, description: str, printed: str, options: tuple[str, ...] = (),

@@ -77,6 +77,9 @@ METHOD_OPTIONS_SCHEMA: dict[str, Any] = {
         "describe": {"type": "string"},
         "conf_type": {"enum": ["log", "plain", "log-log", "logit", "arcsin"]},
         "conf_level": {"type": "number", "exclusiveMinimum": 0, "exclusiveMaximum": 1},
+        "z": {"type": "number", "exclusiveMinimum": 0, "maximum": 10,
+              "description": "the normal quantile of the intervals as the software rounds it, "
+                             "e.g. 1.96 (instead of conf_level)"},
         "median_rule": {"enum": ["R", "prism", "spss", "lifelines", "sas"]},
         "ties": {"enum": ["efron", "breslow", "exact"]},
         "weights": {"enum": ["logrank", "peto", "fleming-harrington", "gehan-breslow",
