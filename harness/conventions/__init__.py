@@ -282,3 +282,79 @@ def load_catalogue(path: str | Path | None = None) -> Catalogue:
 @functools.lru_cache(maxsize=1)
 def _bundled() -> Catalogue:
     return parse_catalogue(CATALOGUE.read_text(encoding="utf-8"), str(CATALOGUE))
+
+
+#: data-backed estimand (harness/pack/data_estimands.py) -> identify statistic; the Cox
+#: model test estimands depend on ``method.test`` (see :func:`data_statistic`)
+DATA_STATISTICS: dict[str, str] = {
+    "km_survival_at": "km_rate", "km_ci_lower_at": "km_lower", "km_ci_upper_at": "km_upper",
+    "km_ci_at": "km_ci", "km_std_err_at": "km_se",
+    "median_from_data": "median", "median_ci_lower_from_data": "median_lower",
+    "median_ci_upper_from_data": "median_upper", "median_ci_from_data": "median_ci",
+    "logrank_chisq_from_data": "logrank_chisq", "logrank_p_from_data": "logrank_p",
+    "logrank_expected_from_data": "logrank_chisq",
+    "hr_from_data": "hr", "hr_ci_from_data": "hr_ci",
+    "cox_coef_from_data": "cox_coef", "cox_se_from_data": "cox_se", "cox_z_from_data": "cox_z",
+}
+_COX_TESTS = {("cox_chisq_from_data", "wald"): "cox_wald",
+              ("cox_chisq_from_data", "score"): "cox_score",
+              ("cox_chisq_from_data", "lr"): "cox_lr",
+              ("cox_p_from_data", "wald"): "cox_p", ("cox_p_from_data", "score"): "cox_score_p",
+              ("cox_p_from_data", "lr"): "cox_lr_p"}
+
+
+def data_statistic(estimand: str, options: dict[str, Any]) -> str | None:
+    """The identify statistic of a data-backed estimand (None when no convention governs it)."""
+    if estimand in DATA_STATISTICS:
+        return DATA_STATISTICS[estimand]
+    return _COX_TESTS.get((estimand, options.get("test", "wald")))
+
+
+#: the core's default of each option, by family (what a case that omits it gets)
+_DEFAULTS = {"km": {"conf_type": "log"}, "median": {"median_rule": "R"},
+             "logrank": {"weights": "logrank"}, "hr": {"hr_method": "mantel-haenszel"},
+             "cox": {"ties": "efron"}}
+
+
+def normal_options(options: dict[str, Any], family: str | None = None) -> dict[str, Any]:
+    """Options with the core's defaults of ``family`` filled in, the log-rank exponents made
+    explicit (``peto`` has rho 1 by default) and options the computation ignores dropped
+    (conf_type under the "sas", "prism" and "spss" median rules, whose limits are their own;
+    ties of a non-Cox hazard ratio), so equal computations compare equal."""
+    out = {**_DEFAULTS.get(family or "", {}), **options}
+    out = {k: (float(v) if k in ("rho", "gamma") else v) for k, v in out.items()}
+    if family == "median" or "median_rule" in out:
+        if out.get("median_rule", "R") in ("sas", "prism", "spss"):
+            out.pop("conf_type", None)
+        else:
+            out.setdefault("conf_type", "log")
+    if family == "hr" or "hr_method" in out:
+        if out.get("hr_method") == "cox":
+            out.setdefault("ties", "efron")
+        else:
+            out.pop("ties", None)
+    w = out.get("weights")
+    if w is None:
+        return out
+    if w == "peto":
+        out["rho"] = float(out.get("rho", 1.0))
+        out.pop("gamma", None)
+    elif w == "fleming-harrington":
+        out["rho"], out["gamma"] = float(out.get("rho", 0.0)), float(out.get("gamma", 0.0))
+    else:
+        out.pop("rho", None)
+        out.pop("gamma", None)
+    return out
+
+
+def conventions_for(estimand: str, options: dict[str, Any],
+                    catalogue: Catalogue | None = None) -> list[tuple[Convention, dict]]:
+    """Computable conventions governing a data-backed case, each with the case's options
+    overridden by the convention's (normalised, see :func:`normal_options`)."""
+    stat = data_statistic(estimand, options)
+    if stat is None:
+        return []
+    cat = catalogue or load_catalogue()
+    return [(c, normal_options({**options, **c.options}, c.family))
+            for c in cat.for_statistic(stat)
+            if c.computable]
