@@ -175,3 +175,35 @@ def test_reference_is_fresh():
     assert set(fresh) == set(REFERENCE)
     for k, v in REFERENCE.items():
         assert float(fresh[k]) == pytest.approx(v, rel=1e-13), k
+
+
+@pytest.mark.parametrize("key,declared,alternative,label", [
+    ("logrank_chisq_gehan", '{ weights = "logrank" }', ["weights=gehan-breslow"],
+     "SAS LIFETEST TEST=WILCOXON"),
+    # G-rho 1 and Fleming-Harrington(1, 0) are the same weights
+    ("logrank_chisq_rho1", '{ weights = "gehan-breslow" }',
+     ["weights=peto, rho=1", "weights=fleming-harrington, rho=1, gamma=0"], "R survdiff rho=1"),
+])
+def test_audit_names_the_conventions_that_reproduce(tmp_path, key, declared, alternative,
+                                                    label):
+    from tests.test_data_pack import case, judge
+
+    r = judge(tmp_path, case("logrank_chisq_from_data", f"{REFERENCE[key]:.4f}",
+                             '{ source = "lung", group = "sex" }', declared,
+                             verdict="inconsistent"))
+    assert r.verdict == "inconsistent"  # evidence only: the verdict stays
+    assert r.details["alternatives"] == alternative
+    assert label in r.details["conventions"] and label in r.message
+
+
+def test_audit_hr_by_ties_names_sas_phreg(tmp_path):
+    from tests.test_data_pack import case, judge
+
+    r = judge(tmp_path, case("hr_from_data", f"{REFERENCE['hr_breslow']:.5f}",
+                             '{ source = "lung", group = "sex", numerator = "2", '
+                             'reference = "1" }', '{ hr_method = "cox", ties = "efron" }',
+                             verdict="inconsistent"))
+    assert r.details["alternatives"] == ["ties=breslow"]
+    assert set(r.details["conventions"]) == {"R coxph exp(coef) (breslow)",
+                                             "SAS PHREG hazard ratio (TIES=BRESLOW)",
+                                             "Stata stcox hazard ratio (breslow)"}
