@@ -205,12 +205,25 @@ def cmd_crosscheck(args: argparse.Namespace) -> int:
         n_r = sum(r.agree is not None for r in records)
         n_ok = sum(bool(r.agree) for r in records)
         allowed = sum("cancellation allowance" in r.note for r in records)
+        _print_programs(records)
         print(f"{len(records)} values; Python and R agree on {n_ok} of {n_r} "
               f"(relative difference <= 1e-9"
               + (f"; {allowed} within the Cox LR allowance" if allowed else "") + ")"
               if not args.no_r else
               f"{len(records)} values; Python only (--no-r)")
     return 0 if all(r.agree is not False for r in records) else 1
+
+
+def _print_programs(records) -> None:
+    """The crosscheck section naming which program prints each value (harness.conventions)."""
+    from tabulate import tabulate
+
+    from harness.tools.crossconv import program_table
+
+    headers, rows = program_table(records)
+    print("\nWhich program prints each value (default: unasked; option: with a catalogued "
+          "option; harness/conventions/catalogue.toml):")
+    print(tabulate(rows, headers=headers))
 
 
 def cmd_reconstruct(args: argparse.Namespace) -> int:

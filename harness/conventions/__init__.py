@@ -55,6 +55,7 @@ class Software:
     id: str
     name: str
     sources: tuple[str, ...]
+    short: str = ""
 
 
 @dataclass(frozen=True)
@@ -145,10 +146,10 @@ def _software(file: str, raw: Any) -> dict[str, Software]:
     for sid, body in raw.items():
         if not isinstance(body, dict):
             raise CaseFileError(file, f"software.{sid}", "expected a table")
-        extra = set(body) - {"name", "sources"}
+        extra = set(body) - {"name", "short", "sources"}
         if extra:
             raise CaseFileError(file, f"software.{sid}.{sorted(extra)[0]}",
-                                "unknown key; allowed: name, sources")
+                                "unknown key; allowed: name, short, sources")
         srcs = body.get("sources")
         if not isinstance(srcs, list) or not srcs:
             raise CaseFileError(file, f"software.{sid}.sources",
@@ -157,8 +158,9 @@ def _software(file: str, raw: Any) -> dict[str, Software]:
             if not isinstance(s, str) or not s.startswith(("http://", "https://")):
                 raise CaseFileError(file, f"software.{sid}.sources[{i}]",
                                     f"expected an http(s) URL, got {s!r}")
-        out[sid] = Software(sid, _str(file, f"software.{sid}.name", body.get("name")),
-                            tuple(srcs))
+        name = _str(file, f"software.{sid}.name", body.get("name"))
+        short = _str(file, f"software.{sid}.short", body.get("short"), required=False)
+        out[sid] = Software(sid, name, tuple(srcs), short or name)
     return out
 
 
@@ -318,7 +320,8 @@ _DEFAULTS = {"km": {"conf_type": "log"}, "median": {"median_rule": "R"},
 
 def normal_options(options: dict[str, Any], family: str | None = None) -> dict[str, Any]:
     """Options with the core's defaults of ``family`` filled in, the log-rank exponents made
-    explicit (``peto`` has rho 1 by default) and options the computation ignores dropped
+    explicit (``peto`` has rho 1 by default; Fleming-Harrington(rho, 0) is written as G-rho
+    ``peto``, and G-rho 0 as ``logrank``) and options the computation ignores dropped
     (conf_type under the "sas", "prism" and "spss" median rules, whose limits are their own;
     ties of a non-Cox hazard ratio), so equal computations compare equal."""
     out = {**_DEFAULTS.get(family or "", {}), **options}
@@ -336,6 +339,11 @@ def normal_options(options: dict[str, Any], family: str | None = None) -> dict[s
     w = out.get("weights")
     if w is None:
         return out
+    if w == "fleming-harrington" and float(out.get("gamma", 0.0)) == 0.0:
+        w = out["weights"] = "peto"  # G(rho, 0) is survdiff's G-rho
+        out["rho"] = float(out.get("rho", 0.0))
+    if w == "peto" and float(out.get("rho", 1.0)) == 0.0:
+        w = out["weights"] = "logrank"  # S(t-)^0 = 1
     if w == "peto":
         out["rho"] = float(out.get("rho", 1.0))
         out.pop("gamma", None)
