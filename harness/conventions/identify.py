@@ -258,8 +258,9 @@ def _rows(statistic: str, conv: Convention, d: _Data, at, parts, cache) -> list[
         if key not in cache:
             try:
                 cache[key] = compute(statistic, conv.options, d, at, lv)
-            except ValueError as exc:
-                cache[key] = str(exc)
+            except ValueError as exc:  # the pack keys' names, as CLI options
+                cache[key] = str(exc).replace("data.numerator", "--level").replace(
+                    "data.reference", "--reference")
         got = cache[key]
         if isinstance(got, str):
             out.append(ConventionValue(value=(), matches=None, note=f"not computable: {got}",
