@@ -105,12 +105,49 @@ def build_parser() -> argparse.ArgumentParser:
     sim.add_argument("--format", choices=["table", "markdown", "json", "html"], default="table",
                      help="html: a page with power and size plots, written to DIR/summary.html")
 
+    _identify_parser(sub)
+
     bench = sub.add_parser("bench", help="time our routines against R and lifelines baselines")
     bench.add_argument("--quick", action="store_true", help="smaller sizes (finishes within 45 s)")
     bench.add_argument("--format", choices=["table", "json"], default="table")
     bench.add_argument("--only", action="append", metavar="NAME",
                        help="run only this benchmark (repeatable)")
     return parser
+
+
+def _identify_parser(sub) -> None:
+    """``harness identify``: which software convention printed a number (see README)."""
+    from harness.conventions.identify import STATISTICS
+
+    idp = sub.add_parser("identify", help="which software convention printed this number, "
+                         "from the data (SAS, SPSS, Stata, Prism, R, lifelines, statsmodels)")
+    idp.add_argument("data", type=Path, metavar="DATA.csv")
+    idp.add_argument("--time", required=True, metavar="COL")
+    idp.add_argument("--event", required=True, metavar="COL")
+    idp.add_argument("--event-coding", choices=["01", "12"], default="01")
+    idp.add_argument("--group", metavar="COL")
+    idp.add_argument("--strata", metavar="COL", help="strata of the log-rank tests and Cox")
+    idp.add_argument("--printed", required=True, metavar="TEXT",
+                     help="the number as printed, e.g. 9.8238, 'p<0.001', 0.42-0.82, NR")
+    idp.add_argument("--statistic", choices=STATISTICS,
+                     help="default: every statistic the printed form and columns allow")
+    idp.add_argument("--at", type=float, metavar="T", help="time of the Kaplan-Meier rows")
+    idp.add_argument("--level", metavar="LABEL", help="the group of a KM/median row; the "
+                     "numerator of an HR (default: every group / the other group)")
+    idp.add_argument("--reference", metavar="LABEL", help="reference group of an HR")
+    idp.add_argument("--format", choices=["table", "markdown", "json"], default="table")
+
+
+def cmd_identify(args: argparse.Namespace) -> int:
+    from harness.conventions.identify import identify
+    from harness.conventions.render import render
+
+    res = identify(args.data, time=args.time, event=args.event, printed=args.printed,
+                   group=args.group, strata=args.strata, statistic=args.statistic, at=args.at,
+                   level=args.level, reference=args.reference,
+                   event_coding=args.event_coding)
+    print(render(res, args.format))
+    return 0
 
 
 def cmd_audit(args: argparse.Namespace) -> int:
@@ -168,12 +205,25 @@ def cmd_crosscheck(args: argparse.Namespace) -> int:
         n_r = sum(r.agree is not None for r in records)
         n_ok = sum(bool(r.agree) for r in records)
         allowed = sum("cancellation allowance" in r.note for r in records)
+        _print_programs(records)
         print(f"{len(records)} values; Python and R agree on {n_ok} of {n_r} "
               f"(relative difference <= 1e-9"
               + (f"; {allowed} within the Cox LR allowance" if allowed else "") + ")"
               if not args.no_r else
               f"{len(records)} values; Python only (--no-r)")
     return 0 if all(r.agree is not False for r in records) else 1
+
+
+def _print_programs(records) -> None:
+    """The crosscheck section naming which program prints each value (harness.conventions)."""
+    from tabulate import tabulate
+
+    from harness.tools.crossconv import program_table
+
+    headers, rows = program_table(records)
+    print("\nWhich program prints each value (default: unasked; option: with a catalogued "
+          "option; harness/conventions/catalogue.toml):")
+    print(tabulate(rows, headers=headers))
 
 
 def cmd_reconstruct(args: argparse.Namespace) -> int:
@@ -269,6 +319,8 @@ def _dispatch(args: argparse.Namespace) -> int:
         return cmd_crosscheck(args)
     if args.command == "bench":
         return cmd_bench(args)
+    if args.command == "identify":
+        return cmd_identify(args)
     if args.command == "reconstruct":
         if args.pack:
             unique_packs([args.pack])

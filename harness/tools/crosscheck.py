@@ -35,6 +35,8 @@ class CrossRecord:
     rel_diff: float | None
     agree: bool | None
     note: str = ""
+    #: ids of the catalogued software conventions that print this value (harness.conventions)
+    conventions: tuple[str, ...] = ()
 
     def to_json(self) -> dict[str, Any]:
         d = asdict(self)
@@ -296,7 +298,9 @@ def crosscheck(time: Any, event: Any, group: Any = None, *, times: list[float] |
     missing = sorted(set(rv) - set(py))
     if missing:  # an R key with no Python counterpart is a bug in the mapping, not a result
         raise RuntimeError(f"R computed estimands Python did not: {missing[:5]}")
-    return records
+    from harness.tools.crossconv import annotate
+
+    return annotate(records)
 
 
 def read_csv(path: str, time: str, event: str, group: str | None,

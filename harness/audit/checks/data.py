@@ -91,26 +91,50 @@ _ALTERNATIVES = {
 }
 
 
-def _alternatives(case: Case, fn, names, sl, ctx: Context) -> list[str]:
-    """Other conventions (options) under which every printed part is reproduced."""
+#: catalogue family (harness/conventions) of each recomputation
+_FAMILY = {data_compute.km: "km", data_compute.median: "median",
+           data_compute.logrank: "logrank", data_compute.hazard: "hr", data_compute.cox: "cox"}
+
+
+def _reproduces(case: Case, fn, names, sl, opts: dict, ctx: Context) -> bool:
+    try:
+        vals = fn(dataclasses.replace(case, options=opts), sl, False)
+    except ValueError:
+        return False
+    return all(_judge_part(case, part, c, ctx)[0] == "consistent"
+               for part, c in zip(_printed_parts(case), _candidates(case, vals, names)))
+
+
+def _alternatives(case: Case, fn, names, sl, ctx: Context) -> tuple[list[str], list[str]]:
+    """Other conventions under which every printed part is reproduced: the option settings
+    (``conf_type=log-log``) and the catalogued software conventions that imply them
+    (:mod:`harness.conventions`), Python only."""
+    from harness.conventions import conventions_for, normal_options
+
     grid = dict(_ALTERNATIVES.get(fn, {}))
     if fn is data_compute.baseline and case.statistic in TEST_VALUES:
         grid = {"test": list(TEST_VALUES[case.statistic])}
     grid = {k: v for k, v in grid.items() if k in case.estimand.options}
-    found = []
+    family = _FAMILY.get(fn)
+    declared = normal_options(case.options, family)
+    tried: dict[tuple, dict] = {}
     for combo in itertools.product(*grid.values()):
-        opts = {**case.options, **dict(zip(grid, combo))}
-        if opts == case.options:
+        opts = normal_options({**case.options, **dict(zip(grid, combo))}, family)
+        tried.setdefault(tuple(sorted(opts.items())), opts)
+    labels: dict[tuple, list[str]] = {}
+    for conv, opts in conventions_for(case.statistic, case.options):
+        key = tuple(sorted(opts.items()))
+        tried.setdefault(key, opts)
+        labels.setdefault(key, []).append(conv.label)
+    found, names_found = [], []
+    for key, opts in tried.items():
+        if opts == declared or not _reproduces(case, fn, names, sl, opts, ctx):
             continue
-        try:
-            vals = fn(dataclasses.replace(case, options=opts), sl, False)
-        except ValueError:
-            continue
-        cands = _candidates(case, vals, names)
-        if all(_judge_part(case, part, c, ctx)[0] == "consistent"
-               for part, c in zip(_printed_parts(case), cands)):
-            found.append(", ".join(f"{k}={v}" for k, v in zip(grid, combo)))
-    return found
+        diff = ", ".join(f"{k}={v:g}" if isinstance(v, float) else f"{k}={v}"
+                         for k, v in opts.items() if declared.get(k) != v)
+        found.append(diff + (f" ({'; '.join(labels[key])})" if key in labels else ""))
+        names_found += labels.get(key, [])
+    return found, names_found
 
 
 @check("from_data")
@@ -141,8 +165,9 @@ def check_from_data(case: Case, ctx: Context) -> CaseResult:
     message = "; ".join(messages) + f" [{vals.convention}; {sl.time.size} rows"
     message += f"; {sl.note}]" if sl.note else "]"
     if verdict != "consistent":
-        alt = _alternatives(case, fn, names, sl, ctx)
-        details["alternatives"] = alt
+        alt, conventions = _alternatives(case, fn, names, sl, ctx)
+        details["alternatives"] = [a.split(" (", 1)[0] for a in alt]
+        details["conventions"] = conventions
         message += ("; reproduced under another convention: " + "; ".join(alt) if alt
                     else "; no other convention tried reproduces it")
     if vals.r is None and ctx.use_r and not vals.exact:
