@@ -33,6 +33,7 @@ CLASSES = {
     "packs": "pack arguments: twice, a case file, not a pack",
     "exit_codes": "usage errors, internal errors, gates, broken pipes",
     "scale": "sizes that must not hang",
+    "method_options": "options of the weighted log-rank family, max-combo and exponential LR",
 }
 
 

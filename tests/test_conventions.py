@@ -360,3 +360,61 @@ def test_frozen_conventions_are_what_the_script_writes(r, tmp_path):
             assert_allclose(fresh[key], value, rtol=1e-3, err_msg=key)
         else:
             assert_allclose(fresh[key], value, rtol=1e-13, err_msg=key)
+
+
+# --------------------------------------------------------------------------------------------
+# data-backed cases: the new weights as method options
+# --------------------------------------------------------------------------------------------
+DATA_PACK = """[paper]
+id = "conv"
+title = "conventions"
+citation = "R survival lung data"
+alpha = 0.05
+
+[[data]]
+id = "lung"
+file = "data/lung.csv"
+time = "time"
+event = "status"
+event_coding = "12"
+columns = { time = "number", status = "number", sex = "string" }
+"""
+
+
+def _audit(tmp_path, cases):
+    from harness.audit.session import audit_pack
+    from harness.pack.cases import load_pack
+
+    (tmp_path / "data").mkdir()
+    shutil.copy(RESULTS.parents[1] / "cases" / "lung_tutorials" / "data" / "lung.csv",
+                tmp_path / "data")
+    (tmp_path / "pack.toml").write_text(DATA_PACK, encoding="utf-8")
+    text = "".join(
+        f'[[case]]\nid = "{cid}"\nwhere = {{ table = "T" }}\npublished = "{printed}"\n'
+        f'statistic = "logrank_chisq_from_data"\ndata = {{ source = "lung", group = "sex" }}\n'
+        f"method = {method}\nexpect = {{ verdict = \"{verdict}\"{reason} }}\n"
+        for cid, printed, method, verdict, reason in cases)
+    (tmp_path / "t.toml").write_text(text, encoding="utf-8")
+    return {r.case.split("::")[-1]: r for r in audit_pack(load_pack(tmp_path), use_r=False)}
+
+
+def test_data_backed_cases_take_the_new_weights(tmp_path):
+    """Printed = the frozen R loop's chi-square at 4 decimals: consistent under the declared
+    weight; declared as survdiff's rho = 1 it is not, and the SAS weight is named as the
+    convention that reproduces it."""
+    pp = f"{ref('wlr2/lung_sex/peto-peto/chisq')[0]:.4f}"
+    mw = f"{ref('wlr2/lung_sex/mw-t/chisq')[0]:.4f}"
+    mp = f"{ref('wlr2/lung_sex/modified-peto/chisq')[0]:.4f}"
+    res = _audit(tmp_path, [
+        ("pp", pp, '{ weights = "peto-peto" }', "consistent", ""),
+        ("mp", mp, '{ weights = "modified-peto" }', "consistent", ""),
+        ("mw", mw, '{ weights = "modestly-weighted", t_star = 365 }', "consistent", ""),
+        ("pp_as_rho1", pp, '{ weights = "peto" }', "inconsistent",
+         ', reason = "SAS TEST=PETO printed as survdiff rho = 1"'),
+    ])
+    for cid in ("pp", "mp", "mw"):
+        assert res[cid].verdict == "consistent", res[cid].message
+    assert "t_star=365" in res["mw"].message
+    wrong = res["pp_as_rho1"]
+    assert wrong.verdict == "inconsistent", wrong.message
+    assert "weights=peto-peto" in wrong.message

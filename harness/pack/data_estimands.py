@@ -12,7 +12,7 @@ from harness.pack.estimand import Estimand
 
 _KM = ("time", "conf_type", "conf_level", "percent")
 _MEDIAN = ("median_rule", "conf_type", "conf_level")
-_LOGRANK = ("weights", "rho", "gamma")
+_LOGRANK = ("weights", "rho", "gamma", "t_star", "s_star")
 _HR = ("hr_method", "ties", "conf_level")
 _COX = ("ties", "test", "conf_level")
 _RMST = ("tau", "conf_level")

@@ -105,13 +105,15 @@ def logrank(case: Case, sl: Slice, use_r: bool) -> Values:
     gamma = float(o.get("gamma", 0.0))
     kw = {"rho": rho, "gamma": gamma} if w == "fleming-harrington" else (
         {"rho": rho} if w == "peto" else {})
-    res = weighted_logrank(sl.time, sl.event, sl.group, sl.strata, weights=w, **kw)
+    cap = {k: float(o[k]) for k in ("t_star", "s_star") if k in o}
+    res = weighted_logrank(sl.time, sl.event, sl.group, sl.strata, weights=w, **kw, **cap)
     level = case.data.spec.get("level")
     i = list(map(str, res.levels)).index(str(level)) if level is not None else 0
     py = {"estimate": float(res.chisq), "p": float(res.p_value),
           "expected": float(res.expected[i])}
     conv = f"{w} test" + (f" rho={rho:g}" if w in ("peto", "fleming-harrington") else "") + (
-        f" gamma={gamma:g}" if w == "fleming-harrington" else "") + (
+        f" gamma={gamma:g}" if w == "fleming-harrington" else "") + "".join(
+        f" {k}={v:g}" for k, v in cap.items()) + (
         ", stratified" if sl.strata is not None else "")
     if w not in ("logrank", "peto"):
         return Values(py, None, conv, "survdiff has only the G-rho family (rho)")
