@@ -418,3 +418,71 @@ def test_data_backed_cases_take_the_new_weights(tmp_path):
     wrong = res["pp_as_rho1"]
     assert wrong.verdict == "inconsistent", wrong.message
     assert "weights=peto-peto" in wrong.message
+
+
+# --------------------------------------------------------------------------------------------
+# degenerate data (issue 12, section 4), against the frozen R values
+# --------------------------------------------------------------------------------------------
+TWO_POINT = [(tt, ee) for tt in ("12", "21", "11") for ee in ("00", "01", "10", "11")]
+
+
+@pytest.mark.parametrize("tt,ee", TWO_POINT, ids=[f"t{a}_e{b}" for a, b in TWO_POINT])
+def test_two_point_survdiff_like_r(tt, ee):
+    time, ev = [float(c) for c in tt], [int(c) for c in ee]
+    res = L.survdiff(time, ev, ["a", "b"])
+    r = ref(f"degenerate/two_point/{tt}_{ee}/survdiff")
+    if isinstance(r, list):
+        # documented difference: everyone has the event at one time, V = 0. R's solve() stops
+        # ("system is exactly singular"); we return chi-square 0 (no information, from the
+        # pseudo-inverse) with `singular` set, p = 1
+        assert "exactly singular" in r[0]
+        assert res.singular and res.chisq == 0.0 and res.p_value == 1.0
+        return
+    assert not res.singular
+    assert_allclose(res.chisq, r[0], rtol=1e-12, atol=1e-15)
+    # no events: df = -1, NaN as R; a group without expected events: df = 0, p = 1 as R
+    assert_allclose(res.p_value, r[1], rtol=1e-12, equal_nan=True)
+
+
+@pytest.mark.parametrize("tt,ee", TWO_POINT, ids=[f"t{a}_e{b}" for a, b in TWO_POINT])
+@pytest.mark.filterwarnings("ignore::harness.core.cox.CoxWarning")
+def test_two_point_coxph_like_r(tt, ee):
+    from harness.core import cox as C
+
+    time, ev = [float(c) for c in tt], [int(c) for c in ee]
+    r = ref(f"degenerate/two_point/{tt}_{ee}/coxph")  # coef, se, wald, score, lr, p(lr)
+    if ee == "00":
+        # documented difference (tests/test_cox.py): R returns coef NA, variance 0; we raise
+        assert np.isnan(r[0]) and r[1] == 0
+        with pytest.raises(ValueError, match="no events"):
+            C.coxph(time, ev, [0.0, 1.0])
+        return
+    fit = C.coxph(time, ev, [0.0, 1.0])
+    # a diverging coefficient stops where R's 20 iterations stop: same path, same point
+    assert_allclose([fit.coef[0], fit.se[0]], r[:2], rtol=1e-6, atol=1e-12)
+    assert_allclose(fit.wald.chisq, r[2], rtol=1e-5, equal_nan=True)
+    assert_allclose([fit.score.chisq, fit.lr.chisq, fit.lr.p_value], r[3:], rtol=1e-9,
+                    atol=1e-12)
+
+
+@pytest.mark.parametrize("ties", ["efron", "breslow", "exact"])
+def test_singular_information_at_the_start_like_r(ties):
+    """x2 = x1 within every risk set of an event (they differ only on a row censored before
+    the first event): R's Cholesky finds x2 redundant from the first step, NA with variance 0."""
+    from harness.core import cox as C
+
+    t = np.array([0.5, 1, 2, 3, 4, 5, 6, 7])
+    e = np.array([0, 1, 1, 0, 1, 1, 0, 1])
+    x1 = np.array([1, 0, 1, 0, 1, 1, 0, 1.0])
+    x2 = x1.copy()
+    x2[0] = 5
+    fit = C.coxph(t, e, np.column_stack([x1, x2]), ties=ties, eps=1e-12)
+    p = f"degenerate/singular_start/{ties}"
+    coef = ref(f"{p}/coef")
+    assert np.isnan(coef[1]) and fit.aliased.tolist() == [False, True]
+    assert_allclose(fit.coef[0], coef[0], rtol=1e-9)
+    assert_allclose(fit.var, ref(f"{p}/var").reshape(2, 2), rtol=1e-9, atol=1e-15)
+    for test, key in ((fit.lr, "lr"), (fit.score, "score")):
+        assert_allclose([test.chisq, test.df, test.p_value], ref(f"{p}/{key}"), rtol=1e-9)
+    assert_allclose(fit.wald.chisq, ref(f"{p}/wald")[0], rtol=1e-9)
+    assert fit.wald.df == 1

@@ -93,5 +93,31 @@ for (key in c("lung_sex", "veteran_celltype", "aml_x", "colon_rx")) {
   put(paste0("exp_lr/", key), exp_lr_r(x[[1]], x[[2]], x[[3]]))
 }
 
+# degenerate data (issue 12, section 4): every two-row data set (one row per group) with
+# times (1, 2), (2, 1) or (1, 1) and each pattern of events: survdiff's chi-square and p (or
+# its error message) and coxph's coef, se, Wald, score, LR and LR p (or NA for no events)
+g2 <- c("a", "b")
+for (tt in list(c(1, 2), c(2, 1), c(1, 1))) for (ee in list(c(0, 0), c(0, 1), c(1, 0), c(1, 1))) {
+  key <- paste0("degenerate/two_point/", paste(tt, collapse = ""), "_", paste(ee, collapse = ""))
+  sd <- tryCatch({s <- suppressWarnings(survdiff(Surv(tt, ee) ~ g2)); c(s$chisq, s$pvalue)},
+                 error = function(e) conditionMessage(e))
+  put(paste0(key, "/survdiff"), sd)
+  f <- suppressWarnings(coxph(Surv(tt, ee) ~ I(g2 == "b")))
+  s <- suppressWarnings(summary(f))
+  put(paste0(key, "/coxph"), c(coef(f), sqrt(f$var), f$wald.test, f$score, s$logtest[c(1, 3)]))
+}
+# singular information at the start: x2 differs from x1 only on a row censored before the
+# first event, so within every risk set of an event x2 = x1 (R: x2 NA, variance 0)
+t8 <- c(0.5, 1:7); e8 <- c(0, 1, 1, 0, 1, 1, 0, 1); x1 <- c(1, 0, 1, 0, 1, 1, 0, 1)
+x2 <- replace(x1, 1, 5)
+for (ties in c("efron", "breslow", "exact")) {
+  f <- suppressWarnings(coxph(Surv(t8, e8) ~ x1 + x2, ties = ties,
+                              control = coxph.control(eps = 1e-12)))
+  s <- summary(f)
+  putlist(paste0("degenerate/singular_start/", ties),
+          list(coef = coef(f), var = f$var, lr = s$logtest, wald = f$wald.test,
+               score = s$sctest))
+}
+
 put("meta/R", R.version.string)
 writeLines(lines, file.path(outdir, "conventions.tsv"))
