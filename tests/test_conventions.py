@@ -118,6 +118,35 @@ def test_sas_peto_is_not_survdiff_rho1(key):
         assert 1e-6 < abs(rel) < 0.1, (sas, rel)
 
 
+def test_modestly_weighted_by_hand():
+    """Magirr & Burman (2019): w(t) = 1 / max(S(t-), S(t*)), S the pooled Kaplan-Meier.
+
+    A: events 1, 3, censored 5; B: events 2, 4, 6. Event times (n, n_A, S(t-)):
+    1 (6, 3, 1), 2 (5, 2, 5/6), 3 (4, 2, 2/3), 4 (3, 1, 1/2), 6 (1, 0, 1/3).
+    t* = 2: S(2) = 5/6 * 4/5 = 2/3, so w = 1, 6/5, 3/2, 3/2, 3/2 (one death each time).
+    O_A = 1 + 3/2; E_A = 3/6 + (6/5)(2/5) + (3/2)(2/4) + (3/2)(1/3);
+    V = sum w^2 p (1 - p) = 1/4 + (36/25)(6/25) + (9/4)(1/4) + (9/4)(2/9) (+ 0 at n = 1).
+    """
+    from fractions import Fraction as F
+
+    o = F(5, 2)
+    e = F(1, 2) + F(6, 5) * F(2, 5) + F(3, 2) * F(1, 2) + F(3, 2) * F(1, 3)
+    v = F(1, 4) + F(36, 25) * F(6, 25) + F(9, 4) * F(1, 4) + F(9, 4) * F(2, 9)
+    t = [1, 3, 5, 2, 4, 6]
+    ev = [1, 1, 0, 1, 1, 1]
+    g = ["A", "A", "A", "B", "B", "B"]
+    for kw in ({"t_star": 2}, {"t_star": 2.5}, {"s_star": 2 / 3}):
+        res = L.weighted_logrank(t, ev, g, weights="modestly-weighted", **kw)
+        assert_allclose(res.observed[0], float(o), rtol=1e-14)
+        assert_allclose(res.expected[0], float(e), rtol=1e-14)
+        assert_allclose(res.variance[0, 0], float(v), rtol=1e-14)
+        assert_allclose(res.chisq, float((o - e) ** 2 / v), rtol=1e-13)
+    # t* before the first event: S(t*) = 1, every weight 1: the log-rank test
+    lr = L.survdiff(t, ev, g)
+    mw = L.weighted_logrank(t, ev, g, weights="modestly-weighted", t_star=0.5)
+    assert_allclose(mw.chisq, lr.chisq, rtol=1e-14)
+
+
 # --------------------------------------------------------------------------------------------
 # frozen: coin
 # --------------------------------------------------------------------------------------------
@@ -486,3 +515,16 @@ def test_singular_information_at_the_start_like_r(ties):
         assert_allclose([test.chisq, test.df, test.p_value], ref(f"{p}/{key}"), rtol=1e-9)
     assert_allclose(fit.wald.chisq, ref(f"{p}/wald")[0], rtol=1e-9)
     assert fit.wald.df == 1
+
+
+def test_exposed_through_harness_core():
+    import harness.core as core
+    from harness.core import cells, exponential, logrank
+
+    assert core.exponential_lr_test is exponential.exponential_lr_test
+    assert core.maxcombo.maxcombo is maxcombo  # the submodule keeps the name
+    assert core.weighted_logrank is logrank.weighted_logrank and core.WEIGHTS is cells.WEIGHTS
+    for name in ("peto-peto", "modified-peto", "modestly-weighted", "fleming-harrington"):
+        assert name in core.WEIGHTS
+    with pytest.raises(AttributeError, match="no attribute 'nothing'"):
+        core.nothing  # noqa: B018
