@@ -367,7 +367,11 @@ def weighted_logrank(
 
     lifelines: ``multivariate_logrank_test(weightings=...)`` uses the same variance; its
     ``"peto"`` weight is Peto's modified survival ``prod(1 - d/(n+1))`` *including* the current
-    time, so it differs from survdiff's ``rho = 1``.
+    time (``"peto-peto"`` here), so it differs from survdiff's ``rho = 1``.
+
+    SAS: LIFETEST ``TEST=PETO`` / ``MODPETO`` are ``"peto-peto"`` / ``"modified-peto"``
+    (the documented rank statistic ``v_k`` is this ``O - E``), ``FLEMING(p, q)`` is
+    ``"fleming-harrington"`` (the Kaplan-Meier at the previous event time, ``S(t-)``).
     """
     spec, rho, gamma = check_weights(weights, rho, gamma, t_star=t_star, s_star=s_star)
     data, g, lv = _prepare(time, event, group, strata, coding, levels)
