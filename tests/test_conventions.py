@@ -530,3 +530,31 @@ def test_exposed_through_harness_core():
         assert name in core.WEIGHTS
     with pytest.raises(AttributeError, match="no attribute 'nothing'"):
         core.nothing  # noqa: B018
+
+
+R_COIN = (
+    "suppressWarnings({ y <- Surv(time, status); f <- factor(group);"
+    " cs <- function(type, ...) statistic(logrank_test(y ~ f, type = type, ...), 'centered');"
+    " mw <- function(time, n.risk, n.event) { S <- cumprod(1 - n.event / n.risk);"
+    " 1 / pmax(c(1, S[-length(S)]), 0.6) };"
+    " it <- independence_test(y ~ f, ytrafo = function(data) trafo(data, surv_trafo ="
+    " function(y) logrank_trafo(y, weight = mw)));"
+    " c(cs('Prentice-Marek'), cs('Fleming-Harrington', rho = 0.5, gamma = 2),"
+    " cs('Peto-Peto'), statistic(it, 'centered')) })"
+)
+
+
+@pytest.mark.r
+@settings(max_examples=100, **SETTINGS)
+@given(surv_datasets(min_groups=2, max_groups=2))
+def test_coin_weights_agree_on_draws(r, data):
+    """coin's centered linear statistic is -(O - E) of the first group for the weights that
+    coincide: Prentice-Marek = SAS Peto-Peto, Fleming-Harrington(0.5, 2), Peto-Peto = survdiff
+    rho = 1, and a custom weight function = the modestly weighted test (s* = 0.6)."""
+    time, ev, group = data
+    out = np.asarray(r.evaluate(R_COIN, time=time, status=ev.astype(int),
+                                group=group.astype(float)), float)
+    ours = [L.weighted_logrank(time, ev, group, weights=w, **kw).o_minus_e[0]
+            for w, kw in (("peto-peto", {}), ("fleming-harrington", {"rho": 0.5, "gamma": 2}),
+                          ("peto", {"rho": 1}), ("modestly-weighted", {"s_star": 0.6}))]
+    assert_allclose(-out, ours, rtol=RTOL, atol=1e-12)
