@@ -16,8 +16,8 @@ groups with ``E_j = 0`` are dropped, then the first remaining group, and the res
 ``singular`` is set on the result.
 
 Weights ``w_t``: the table :data:`harness.core.cells.WEIGHTS` (log-rank, Peto & Peto /
-G-rho, Fleming-Harrington, Gehan-Breslow-Wilcoxon, Tarone-Ware), the one home of the weights;
-``weights=`` takes its keys.
+G-rho, Fleming-Harrington, Gehan-Breslow-Wilcoxon, Tarone-Ware, SAS's Peto-Peto and modified
+Peto-Peto, the modestly weighted test), the one home of the weights; ``weights=`` takes its keys.
 
 Everything is vectorised: one sort (``np.unique``) of the (stratum, time) keys, ``bincount``
 for the per-cell counts, reverse cumulative sums for the risk sets; no Python loop over event

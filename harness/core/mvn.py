@@ -85,6 +85,10 @@ def pivot_order(corr: np.ndarray) -> np.ndarray:
     For limits ``(-h, h)`` the truncated conditional means are 0, so the variable with the
     smallest conditional interval probability is the one with the largest conditional
     variance: the pivot of a Cholesky factorisation with full pivoting.
+
+    Notes
+    -----
+    R equivalent: the variable reordering ``mvtnorm::pmvnorm`` (``GenzBretz``) does internally.
     """
     c = np.array(corr, float)
     k = c.shape[0]
