@@ -127,6 +127,22 @@ def logrank(case: Case, sl: Slice, use_r: bool) -> Values:
     return Values(py, r, conv)
 
 
+def exp_lr(case: Case, sl: Slice, use_r: bool) -> Values:
+    """SAS LIFETEST's likelihood-ratio test under exponential models (R: ``survreg``)."""
+    from harness.core.exponential import exponential_lr_test
+
+    res = exponential_lr_test(sl.time, sl.event, sl.group)
+    py = {"estimate": res.chisq, "p": res.p_value}
+    conv = f"exponential likelihood-ratio test (SAS LIFETEST), {len(res.levels)} groups"
+    if (res.events == 0).any():  # survreg's coefficient diverges: R only approaches the limit
+        return Values(py, None, conv, "a group without events: survreg diverges")
+    r = None
+    if use_r:
+        out = _r("harness_data_exp_lr", sl.time, sl.event, sl.group.astype(str))
+        r = {"estimate": _f(out["chisq"]), "p": _f(out["p"])}
+    return Values(py, r, conv)
+
+
 def _two_levels(case: Case, sl: Slice) -> tuple[np.ndarray, str, str]:
     """Rows of the numerator and reference levels, and the labels (R's order by default)."""
     spec = case.data.spec
@@ -360,6 +376,8 @@ FAMILIES = {
     "logrank_chisq_from_data": (logrank, ("estimate",)),
     "logrank_p_from_data": (logrank, ("p",)),
     "logrank_expected_from_data": (logrank, ("expected",)),
+    "exp_lr_chisq_from_data": (exp_lr, ("estimate",)),
+    "exp_lr_p_from_data": (exp_lr, ("p",)),
     "hr_from_data": (hazard, ("estimate",)),
     "hr_ci_from_data": (hazard, ("lower", "upper")),
     "cox_coef_from_data": (cox, ("coef",)),
