@@ -137,6 +137,7 @@ def test_modestly_weighted_by_hand():
     g = ["A", "A", "A", "B", "B", "B"]
     for kw in ({"t_star": 2}, {"t_star": 2.5}, {"s_star": 2 / 3}):
         res = L.weighted_logrank(t, ev, g, weights="modestly-weighted", **kw)
+        assert (res.t_star, res.s_star) == (kw.get("t_star"), kw.get("s_star"))
         assert_allclose(res.observed[0], float(o), rtol=1e-14)
         assert_allclose(res.expected[0], float(e), rtol=1e-14)
         assert_allclose(res.variance[0, 0], float(v), rtol=1e-14)

@@ -127,6 +127,8 @@ class LogRankResult:
     singular : bool
         True when the reduced variance matrix was singular and a pseudo-inverse was used
         (R's ``survdiff`` stops with an error there).
+    t_star, s_star : float or None
+        The modestly weighted test's ``t*`` / ``s*`` (None for the other weights).
     """
 
     test: str
@@ -145,6 +147,8 @@ class LogRankResult:
     expected_by_stratum: np.ndarray = field(default=None, repr=False)
     strata_levels: tuple = ()
     singular: bool = False
+    t_star: float | None = None
+    s_star: float | None = None
 
     @property
     def o_minus_e(self) -> np.ndarray:
@@ -291,6 +295,8 @@ def _compute(data: SurvData, g: np.ndarray, levels: list, test: str, rho: float,
         expected_by_stratum=exp_s,
         strata_levels=tuple(s_levels),
         singular=singular,
+        t_star=None if t_star is None else float(t_star),
+        s_star=None if s_star is None else float(s_star),
     )
 
 
