@@ -39,6 +39,7 @@ CLASSES = {
     "exit_codes": "usage errors, internal errors, gates, broken pipes",
     "scale": "sizes that must not hang",
     "comparisons": "comparisons.toml against its cases, pseudo-IPD CSVs, stale sets",
+    "method_options": "options of the weighted log-rank family, max-combo and exponential LR",
 }
 ROOT = Path(__file__).resolve().parent.parent
 

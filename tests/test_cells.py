@@ -63,9 +63,57 @@ def test_weight_table_by_hand(name, kw, expected):
     assert_allclose(C.cell_weights(name, n, d, c.start, **kw), expected, rtol=1e-14, atol=1e-15)
 
 
+@pytest.mark.parametrize(
+    "name,kw,expected",
+    [
+        # Peto's S~(t) = prod_{t_j <= t} (1 - d_j/(n_j + 1)), the cell's own events included
+        # (SAS LIFETEST, "Weight Functions for Various Tests"): stratum 0: 4/5, 4/5 * 2/3,
+        # 4/5 * 2/3 * 1/2; stratum 1: 3/4, 3/4 * 1/3
+        ("peto-peto", {}, [0.8, 8 / 15, 4 / 15, 0.75, 0.25]),
+        # times n / (n + 1)
+        ("modified-peto", {}, [0.8 * 4 / 5, 8 / 15 * 2 / 3, 4 / 15 / 2, 0.75 * 3 / 4, 0.25 * 2 / 3]),
+        # 1 / max(S(t-), s*), S(t-) = [1, .75, .375, 1, 2/3]
+        ("modestly-weighted", {"s_star": 0.5}, [1, 4 / 3, 2, 1, 1.5]),
+        # t* = 2: S(2) = 3/4 * 1/2 = 0.375 in stratum 0, 2/3 in stratum 1
+        ("modestly-weighted", {"t_star": 2}, [1, 4 / 3, 1 / 0.375, 1, 1.5]),
+        # t* before every event: S(t*) = 1, the log-rank
+        ("modestly-weighted", {"t_star": 0.5}, [1, 1, 1, 1, 1]),
+    ],
+)
+def test_sas_and_modest_weights_by_hand(name, kw, expected):
+    c = C.risk_cells(TIME, STRATA, 2)
+    n = np.array([4.0, 2, 1, 3, 2])
+    d = np.array([1.0, 1, 1, 1, 2])
+    assert_allclose(C.cell_weights(name, n, d, c.start, time=c.time, **kw), expected,
+                    rtol=1e-14, atol=1e-15)
+
+
+@pytest.mark.parametrize(
+    "name,kw,match",
+    [
+        ("modestly-weighted", {}, "needs exactly one of t_star"),
+        ("modestly-weighted", {"t_star": 1, "s_star": 0.5}, "needs exactly one of t_star"),
+        ("modestly-weighted", {"s_star": 0}, r"s_star must be a survival level in \(0, 1\]"),
+        ("modestly-weighted", {"t_star": -1}, "t_star must be a finite time >= 0"),
+        ("logrank", {"t_star": 1}, "t_star is only used with weights='modestly-weighted'"),
+        ("peto-peto", {"rho": 1}, "rho is only used with"),
+    ],
+)
+def test_modest_parameters_checked_by_the_table(name, kw, match):
+    with pytest.raises(ValueError, match=match):
+        C.check_weights(name, **kw)
+    with pytest.raises(ValueError, match=match):
+        L.weighted_logrank(T, E, G, weights=name, **kw)
+
+
+def test_simulation_risk_tables_refuse_per_data_set_weights():
+    with pytest.raises(ValueError, match="computed per data set only"):
+        C.risk_weights("peto-peto", np.ones(3), np.ones(3))
+
+
 def test_table_lists_the_family():
     assert set(C.WEIGHTS) == {"logrank", "peto", "fleming-harrington", "gehan-breslow",
-                              "tarone-ware"}
+                              "tarone-ware", "peto-peto", "modified-peto", "modestly-weighted"}
     assert C.weight_spec("Tarone-Ware").name == "tarone-ware"  # case-insensitive
 
 
@@ -86,7 +134,7 @@ G = np.array(list("ABABABABBAAB"))
     ids=["weighted_logrank", "logrank_scores", "permutation_test", "permutation_statistics",
          "cell_weights"],
 )
-@pytest.mark.parametrize("name", ["modified-peto", "wilcoxon", "", None])
+@pytest.mark.parametrize("name", ["modpeto", "wilcoxon", "", None])
 def test_unknown_weight_fails_naming_the_choices(call, name):
     """No fall-through: a weight missing from the table is an error, never another weight."""
     with pytest.raises(ValueError) as exc:

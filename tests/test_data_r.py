@@ -120,6 +120,13 @@ CASES = [
     ("lr_peto", "logrank_p_from_data", '{ source = "veteran", group = "trt" }',
      '{ weights = "peto" }', "survdiff(Surv(time, status) ~ trt, veteran, rho = 1)$pvalue",
      "p"),
+    ("exp_lr", "exp_lr_chisq_from_data", '{ source = "veteran", group = "celltype" }', "",
+     "{f <- function(x) survreg(Surv(time, status) ~ x, veteran, dist = 'exponential'); "
+     "2 * (f(veteran$celltype)$loglik[2] - f(rep(1, 137))$loglik[2])}", 3),
+    ("exp_lr_p", "exp_lr_p_from_data", '{ source = "lung", group = "sex" }', "",
+     "{f <- function(x) survreg(Surv(time, status) ~ x, lung, dist = 'exponential'); "
+     "lr <- 2 * (f(lung$sex)$loglik[2] - f(rep(1, 228))$loglik[2]); pchisq(lr, 1, "
+     "lower.tail = FALSE)}", "p"),
     ("hr_mh", "hr_from_data", LUNG_SEX, '{ hr_method = "mantel-haenszel" }',
      "{d <- survdiff(Surv(time, status) ~ sex, lung); exp((d$obs[2] - d$exp[2]) / "
      "d$var[2, 2])}", 4),

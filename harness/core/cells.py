@@ -23,7 +23,18 @@ of the exponents ``rho`` / ``gamma`` it uses.
 ``"fleming-harrington"``          ``S(t-)^rho (1 - S(t-))^gamma``
 ``"gehan-breslow"``               ``n_t`` (Prism's "Gehan-Breslow-Wilcoxon")
 ``"tarone-ware"``                 ``sqrt(n_t)``
+``"peto-peto"``                   ``S~(t)``, Peto's ``prod_{t_j <= t} (1 - d_j / (n_j + 1))``
+                                  *at* ``t`` (SAS LIFETEST ``TEST=PETO``)
+``"modified-peto"``               ``S~(t) n_t / (n_t + 1)`` (SAS ``TEST=MODPETO``)
+``"modestly-weighted"``           ``1 / max(S(t-), S(t*))`` (Magirr & Burman 2019; ``t_star``
+                                  or ``s_star`` in place of ``S(t*)``)
 ================================  ======================================================
+
+The two SAS weights are defined on the SAS/STAT LIFETEST page "Comparison of Two or More
+Groups of Survival Data" (table "Weight Functions for Various Tests",
+https://support.sas.com/documentation/cdl/en/statug/68162/HTML/default/statug_lifetest_details16.htm):
+``S~`` includes the events at ``t`` itself, so ``"peto-peto"`` is not ``survdiff``'s
+``rho = 1`` (``"peto"``, the left-continuous Kaplan-Meier).
 
 Adding a weight is one entry in :data:`WEIGHTS` (and its test): every routine that takes
 ``weights=`` (:func:`harness.core.logrank.weighted_logrank`,
@@ -33,7 +44,10 @@ raises ``ValueError`` naming the choices.
 
 R equivalent: ``survival::survdiff(..., rho = rho)`` for ``"logrank"`` (``rho = 0``) and
 ``"peto"``; ``coin::logrank_test(..., type = "Gehan-Breslow" | "Tarone-Ware" |
-"Fleming-Harrington")`` for the others' ``O - E`` (see :mod:`harness.core.logrank`).
+"Fleming-Harrington" | "Prentice-Marek")`` for the others' ``O - E`` (see
+:mod:`harness.core.logrank`); coin's ``"Prentice-Marek"`` is ``"peto-peto"``; coin's
+``"Andersen-Borgan-Gill-Keiding"`` is ``S~(t-) n_t / (n_t + 1)``, *not* SAS's
+``"modified-peto"``; coin's ``"Peto-Peto"`` is ``"peto"`` with ``rho = 1``.
 """
 
 from __future__ import annotations
@@ -52,7 +66,9 @@ __all__ = [
     "check_weights",
     "km_left",
     "level_codes",
+    "peto_survival",
     "risk_cells",
+    "survival_cap",
     "suffix_within",
     "weight_spec",
 ]
@@ -198,6 +214,10 @@ class Weight:
         ``(n_t, s_left, rho, gamma) -> w_t`` elementwise (any array shape).
     needs_km : bool
         Whether ``function`` needs the pooled Kaplan-Meier ``S(t-)`` (``s_left``).
+    extras : tuple of str
+        Further per-cell inputs ``function`` takes as keywords: ``"s_tilde"`` (Peto's
+        survival at ``t``, :func:`peto_survival`), ``"s_cap"`` (the modestly weighted
+        test's ``S(t*)`` or ``s*``).
     """
 
     name: str
@@ -206,6 +226,7 @@ class Weight:
     params: tuple[str, ...]
     function: WeightFunction
     needs_km: bool = False
+    extras: tuple[str, ...] = ()
 
 
 def _ones(n, s_left, rho, gamma) -> np.ndarray:
@@ -227,6 +248,18 @@ def _km_power(n, s_left, rho, gamma) -> np.ndarray:
     return w
 
 
+def _peto_tilde(n, s_left, rho, gamma, *, s_tilde) -> np.ndarray:
+    return np.array(s_tilde, dtype=float, copy=True)
+
+
+def _peto_modified(n, s_left, rho, gamma, *, s_tilde) -> np.ndarray:
+    return s_tilde * n / (n + 1.0)
+
+
+def _modest(n, s_left, rho, gamma, *, s_cap) -> np.ndarray:
+    return 1.0 / np.maximum(s_left, s_cap)
+
+
 #: THE table of log-rank weights, by the name ``weights=`` takes.
 WEIGHTS: dict[str, Weight] = {
     w.name: w
@@ -237,6 +270,14 @@ WEIGHTS: dict[str, Weight] = {
                "S(t-)^rho (1 - S(t-))^gamma", ("rho", "gamma"), _km_power, True),
         Weight("gehan-breslow", "Gehan-Breslow-Wilcoxon", "n_t", (), _at_risk),
         Weight("tarone-ware", "Tarone-Ware", "sqrt(n_t)", (), _sqrt_at_risk),
+        Weight("peto-peto", "Peto-Peto (SAS TEST=PETO)",
+               "S~(t) = prod_{t_j <= t} (1 - d_j/(n_j+1))", (), _peto_tilde,
+               extras=("s_tilde",)),
+        Weight("modified-peto", "modified Peto-Peto (SAS TEST=MODPETO)",
+               "S~(t) n_t/(n_t+1)", (), _peto_modified, extras=("s_tilde",)),
+        Weight("modestly-weighted", "modestly weighted log-rank (Magirr & Burman)",
+               "1/max(S(t-), S(t*))", ("t_star", "s_star"), _modest, True,
+               extras=("s_cap",)),
     )
 }
 
@@ -257,14 +298,18 @@ def weight_spec(name: str) -> Weight:
             f"weights must be one of {', '.join(WEIGHTS)}; got {name!r}") from None
 
 
-def check_weights(name: str, rho: float = 0.0, gamma: float = 0.0) -> tuple[Weight, float, float]:
-    """Validate a weight name and its exponents: ``(Weight, rho, gamma)``.
+def check_weights(name: str, rho: float = 0.0, gamma: float = 0.0, *,
+                  t_star: float | None = None, s_star: float | None = None
+                  ) -> tuple[Weight, float, float]:
+    """Validate a weight name and its parameters: ``(Weight, rho, gamma)``.
 
     Raises
     ------
     ValueError
         An unknown name (the choices are named), ``rho`` or ``gamma`` not a finite number
-        >= 0, or a non-zero exponent the weight does not use.
+        >= 0, a non-zero exponent the weight does not use, ``t_star`` / ``s_star`` given to
+        a weight other than ``"modestly-weighted"``, or that weight without exactly one of
+        them (``t_star`` finite >= 0, ``s_star`` in (0, 1]).
     """
     spec = weight_spec(name)
     values = {}
@@ -278,11 +323,67 @@ def check_weights(name: str, rho: float = 0.0, gamma: float = 0.0) -> tuple[Weig
                 f"{param} is only used with weights={' or '.join(map(repr, users))}, "
                 f"not with {spec.name!r}")
         values[param] = v
+    _check_cap(spec, t_star, s_star)
     return spec, values["rho"], values["gamma"]
 
 
+def _check_cap(spec: Weight, t_star, s_star) -> None:
+    """``t_star`` / ``s_star``: exactly one for a weight that uses them, none otherwise."""
+    given = [p for p, v in (("t_star", t_star), ("s_star", s_star)) if v is not None]
+    if "t_star" not in spec.params:
+        if given:
+            raise ValueError(f"{given[0]} is only used with weights='modestly-weighted', "
+                             f"not with {spec.name!r}")
+        return
+    if len(given) != 1:
+        raise ValueError(f"weights={spec.name!r} needs exactly one of t_star (a time) or "
+                         f"s_star (a survival level); got {given or 'neither'}")
+    if t_star is not None and not (np.isfinite(float(t_star)) and float(t_star) >= 0):
+        raise ValueError(f"t_star must be a finite time >= 0, got {t_star!r}")
+    if s_star is not None and not (0 < float(s_star) <= 1):
+        raise ValueError(f"s_star must be a survival level in (0, 1], got {s_star!r}")
+
+
+def peto_survival(d: np.ndarray, n: np.ndarray, start: np.ndarray) -> np.ndarray:
+    """Peto's survival ``S~(t) = prod_{t_j <= t} (1 - d_j / (n_j + 1))`` at each cell's time.
+
+    Includes the cell's own events (SAS LIFETEST's ``S~(t_i)``), within its stratum.
+
+    Notes
+    -----
+    R equivalent: ``cumprod(1 - d / (n + 1))`` over the distinct times of a stratum, as
+    ``coin:::logrank_weight(type = "Prentice-Marek")``.
+    """
+    lf = np.log1p(-d / (n + 1.0))
+    cum = np.cumsum(lf)
+    return np.exp(cum - (cum - lf)[start])
+
+
+def survival_cap(d: np.ndarray, n: np.ndarray, start: np.ndarray, time: np.ndarray | None,
+                 s_left: np.ndarray, t_star: float | None, s_star: float | None) -> np.ndarray:
+    """The modestly weighted test's floor ``S(t*)`` (or ``s*``) for each cell's stratum.
+
+    ``S(t*)`` is the pooled Kaplan-Meier *at* ``t*`` (events at ``t*`` included, as
+    ``summary(survfit(...), times = t_star)``) within the stratum; 1 before the first event.
+
+    Notes
+    -----
+    R equivalent: ``summary(survfit(Surv(time, status) ~ 1), times = t_star)$surv``.
+    """
+    if s_star is not None:
+        return np.full(np.shape(n), float(s_star))
+    if time is None:
+        raise ValueError("weights='modestly-weighted' with t_star needs the cell times")
+    with np.errstate(divide="ignore", invalid="ignore"):
+        right = s_left * np.where(n > 0, 1.0 - d / np.where(n > 0, n, 1), 1.0)
+    floor = np.ones(np.shape(n))
+    np.minimum.at(floor, start, np.where(time <= float(t_star), right, 1.0))
+    return floor[start]
+
+
 def cell_weights(name: str, n: np.ndarray, d: np.ndarray, start: np.ndarray,
-                 rho: float = 0.0, gamma: float = 0.0) -> np.ndarray:
+                 rho: float = 0.0, gamma: float = 0.0, *, time: np.ndarray | None = None,
+                 t_star: float | None = None, s_star: float | None = None) -> np.ndarray:
     """The weight ``w_t`` of every cell.
 
     Parameters
@@ -296,15 +397,24 @@ def cell_weights(name: str, n: np.ndarray, d: np.ndarray, start: np.ndarray,
         weights restart in every stratum.
     rho, gamma : float
         Exponents, validated by :func:`check_weights`.
+    time : ndarray, optional
+        Cell times (needed by ``"modestly-weighted"`` with ``t_star``).
+    t_star, s_star : float, optional
+        The modestly weighted test's ``t*`` or ``s*`` (exactly one, that weight only).
 
     Notes
     -----
     R equivalent: for ``"peto"``, ``survdiff``'s ``rho`` weight ``S(t-)^rho``; the others
-    as ``coin::logrank_test``'s ``type``.
+    as ``coin::logrank_test``'s ``type`` (see the module docstring).
     """
-    spec, rho, gamma = check_weights(name, rho, gamma)
+    spec, rho, gamma = check_weights(name, rho, gamma, t_star=t_star, s_star=s_star)
     s_left = km_left(d, n, start) if spec.needs_km else None
-    return spec.function(n, s_left, rho, gamma)
+    extra = {}
+    if "s_tilde" in spec.extras:
+        extra["s_tilde"] = peto_survival(d, n, start)
+    if "s_cap" in spec.extras:
+        extra["s_cap"] = survival_cap(d, n, start, time, s_left, t_star, s_star)
+    return spec.function(n, s_left, rho, gamma, **extra)
 
 
 def risk_weights(name: str, n_at_risk: np.ndarray, s_left: np.ndarray | None = None,
@@ -325,6 +435,9 @@ def risk_weights(name: str, n_at_risk: np.ndarray, s_left: np.ndarray | None = N
     R equivalent: as :func:`cell_weights`.
     """
     spec, rho, gamma = check_weights(name, rho, gamma)
+    if spec.extras:
+        raise ValueError(f"weights={spec.name!r} is computed per data set only "
+                         f"(harness.core.cells.cell_weights), not from a risk table")
     if spec.needs_km and s_left is None:
         raise ValueError(f"{spec.name} weights need the pooled Kaplan-Meier S(t-)")
     return spec.function(n_at_risk, s_left, rho, gamma)

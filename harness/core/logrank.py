@@ -16,8 +16,8 @@ groups with ``E_j = 0`` are dropped, then the first remaining group, and the res
 ``singular`` is set on the result.
 
 Weights ``w_t``: the table :data:`harness.core.cells.WEIGHTS` (log-rank, Peto & Peto /
-G-rho, Fleming-Harrington, Gehan-Breslow-Wilcoxon, Tarone-Ware), the one home of the weights;
-``weights=`` takes its keys.
+G-rho, Fleming-Harrington, Gehan-Breslow-Wilcoxon, Tarone-Ware, SAS's Peto-Peto and modified
+Peto-Peto, the modestly weighted test), the one home of the weights; ``weights=`` takes its keys.
 
 Everything is vectorised: one sort (``np.unique``) of the (stratum, time) keys, ``bincount``
 for the per-cell counts, reverse cumulative sums for the risk sets; no Python loop over event
@@ -127,6 +127,8 @@ class LogRankResult:
     singular : bool
         True when the reduced variance matrix was singular and a pseudo-inverse was used
         (R's ``survdiff`` stops with an error there).
+    t_star, s_star : float or None
+        The modestly weighted test's ``t*`` / ``s*`` (None for the other weights).
     """
 
     test: str
@@ -145,6 +147,8 @@ class LogRankResult:
     expected_by_stratum: np.ndarray = field(default=None, repr=False)
     strata_levels: tuple = ()
     singular: bool = False
+    t_star: float | None = None
+    s_star: float | None = None
 
     @property
     def o_minus_e(self) -> np.ndarray:
@@ -234,9 +238,9 @@ def _prepare(time, event, group, strata, coding, levels) -> tuple[SurvData, np.n
     return data, g, lv
 
 
-def _compute(
-    data: SurvData, g: np.ndarray, levels: list, test: str, rho: float, gamma: float
-) -> LogRankResult:
+def _compute(data: SurvData, g: np.ndarray, levels: list, test: str, rho: float,
+             gamma: float, t_star: float | None = None, s_star: float | None = None
+             ) -> LogRankResult:
     k = len(levels)
     s_codes, s_levels = level_codes(data.strata, data.n)
     n_strata = len(s_levels)
@@ -249,7 +253,8 @@ def _compute(
     n_jt = suffix_within(rows, cells)
     n_t = n_jt.sum(axis=1)
     d_t = dead.sum(axis=1)
-    w = cell_weights(test, n_t, d_t, cells.start, rho, gamma)
+    w = cell_weights(test, n_t, d_t, cells.start, rho, gamma, time=cells.time,
+                     t_star=t_star, s_star=s_star)
 
     keep = d_t > 0
     w, n_jt, n_t, d_t, dead = w[keep], n_jt[keep], n_t[keep], d_t[keep], dead[keep]
@@ -290,6 +295,8 @@ def _compute(
         expected_by_stratum=exp_s,
         strata_levels=tuple(s_levels),
         singular=singular,
+        t_star=None if t_star is None else float(t_star),
+        s_star=None if s_star is None else float(s_star),
     )
 
 
@@ -323,6 +330,8 @@ def weighted_logrank(
     gamma: float = 0.0,
     coding: str = "01",
     levels: Sequence[Any] | None = None,
+    t_star: float | None = None,
+    s_star: float | None = None,
 ) -> LogRankResult:
     """Weighted k-sample log-rank test (any member of the family).
 
@@ -335,10 +344,10 @@ def weighted_logrank(
     strata : array-like, optional
         Stratum labels; O, E and V are summed over strata, weights are computed within each.
     weights : str
-        A key of :data:`harness.core.cells.WEIGHTS`: ``"logrank"``, ``"peto"``,
-        ``"fleming-harrington"``, ``"gehan-breslow"``, ``"tarone-ware"``. ``"peto"`` uses
-        ``rho`` (G-rho family, ``rho=1`` is Peto & Peto as ``survdiff`` computes it, with the
-        left-continuous pooled Kaplan-Meier);
+        A key of :data:`harness.core.cells.WEIGHTS` (``"logrank"``, ``"peto"``,
+        ``"fleming-harrington"``, ``"gehan-breslow"``, ``"tarone-ware"``, SAS's
+        ``"peto-peto"`` and ``"modified-peto"``, ``"modestly-weighted"``). ``"peto"`` uses
+        ``rho`` (``rho=1`` is ``survdiff``'s Peto & Peto, left-continuous pooled KM);
         ``"fleming-harrington"`` uses ``rho`` and ``gamma``.
     rho, gamma : float
         Exponents, >= 0; a non-zero exponent the weight does not use raises ``ValueError``.
@@ -346,6 +355,9 @@ def weighted_logrank(
         Event coding (``"12"`` for R's 1 = censored / 2 = event).
     levels : sequence, optional
         Group order; every level must have rows (otherwise ``ValueError``).
+    t_star, s_star : float, optional
+        ``"modestly-weighted"`` only (exactly one): ``w = 1 / max(S(t-), S(t*))`` or
+        ``1 / max(S(t-), s*)``.
 
     Returns
     -------
@@ -361,12 +373,15 @@ def weighted_logrank(
 
     lifelines: ``multivariate_logrank_test(weightings=...)`` uses the same variance; its
     ``"peto"`` weight is Peto's modified survival ``prod(1 - d/(n+1))`` *including* the current
-    time, so it differs from survdiff's ``rho = 1``.
+    time (``"peto-peto"`` here), so it differs from survdiff's ``rho = 1``.
+
+    SAS: LIFETEST ``TEST=PETO`` / ``MODPETO`` are ``"peto-peto"`` / ``"modified-peto"``
+    (the documented rank statistic ``v_k`` is this ``O - E``), ``FLEMING(p, q)`` is
+    ``"fleming-harrington"`` (the Kaplan-Meier at the previous event time, ``S(t-)``).
     """
-    spec, rho, gamma = check_weights(weights, rho, gamma)
-    test = spec.name
+    spec, rho, gamma = check_weights(weights, rho, gamma, t_star=t_star, s_star=s_star)
     data, g, lv = _prepare(time, event, group, strata, coding, levels)
-    return _compute(data, g, lv, test, rho, gamma)
+    return _compute(data, g, lv, spec.name, rho, gamma, t_star, s_star)
 
 
 def survdiff(
@@ -562,6 +577,8 @@ def logrank_scores(
     rho: float = 0.0,
     gamma: float = 0.0,
     coding: str = "01",
+    t_star: float | None = None,
+    s_star: float | None = None,
 ) -> np.ndarray:
     """Per-subject weighted log-rank scores ``a_i = w(t_i) delta_i - sum_{t <= t_i} w_t d_t / n_t``.
 
@@ -569,14 +586,15 @@ def logrank_scores(
     ``coin::logrank_test`` permutes, so ``(O-E)^2 / [n1 n0 / (n (n-1)) sum a_i^2]`` is coin's
     asymptotic statistic for two groups (unstratified).
     """
-    spec, rho, gamma = check_weights(weights, rho, gamma)
+    spec, rho, gamma = check_weights(weights, rho, gamma, t_star=t_star, s_star=s_star)
     data = SurvData.from_arrays(time, event, coding=coding)
     cells = risk_cells(data.time, np.zeros(data.n, np.intp), 1)
     m = cells.time.size
     rows = np.bincount(cells.inverse, minlength=m).astype(float)
     d = np.bincount(cells.inverse, weights=data.event.astype(float), minlength=m)
     n = suffix_within(rows, cells)
-    w = cell_weights(spec.name, n, d, cells.start, rho, gamma)
+    w = cell_weights(spec.name, n, d, cells.start, rho, gamma, time=cells.time,
+                     t_star=t_star, s_star=s_star)
     return subject_scores(w, d, n, cells.start, cells.inverse, data.event)
 
 

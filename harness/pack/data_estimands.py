@@ -12,7 +12,7 @@ from harness.pack.estimand import Estimand
 
 _KM = ("time", "conf_type", "conf_level", "z", "percent")
 _MEDIAN = ("median_rule", "conf_type", "conf_level", "z")
-_LOGRANK = ("weights", "rho", "gamma")
+_LOGRANK = ("weights", "rho", "gamma", "t_star", "s_star")
 _HR = ("hr_method", "ties", "conf_level", "z", "cox_levels")
 _COX = ("ties", "test", "conf_level", "z")
 _RMST = ("tau", "conf_level", "z")
@@ -48,6 +48,10 @@ DATA_ESTIMANDS: list[Estimand] = [
        "p_value", _LOGRANK, is_p=True),
     _e("logrank_expected_from_data", "expected events of data.level under the null (survdiff's "
        "exp; weighted for weighted tests)", "number", _LOGRANK),
+    _e("exp_lr_chisq_from_data", "chi-square of SAS LIFETEST's likelihood-ratio test "
+       "(exponential model, k groups)", "number"),
+    _e("exp_lr_p_from_data", "p of SAS LIFETEST's likelihood-ratio test (exponential model)",
+       "p_value", is_p=True),
     _e("hr_from_data", "hazard ratio numerator vs reference by method.hr_method", "number", _HR),
     _e("hr_ci_from_data", "CI of the hazard ratio by method.hr_method", "interval", _HR),
     _e("cox_coef_from_data", "Cox coefficient of data.term (or the group indicator)", "number",
@@ -103,6 +107,8 @@ DATA_REQUIRED: dict[str, tuple[str, ...]] = {
     "logrank_chisq_from_data": ("group",),
     "logrank_p_from_data": ("group",),
     "logrank_expected_from_data": ("group", "level"),
+    "exp_lr_chisq_from_data": ("group",),
+    "exp_lr_p_from_data": ("group",),
     "hr_from_data": ("group",),
     "hr_ci_from_data": ("group",),
     "rmst_diff_from_data": ("group",),

@@ -35,6 +35,16 @@ harness_data_logrank <- function(time, status, group, strata, rho) {
        expected = unname(e))
 }
 
+harness_data_exp_lr <- function(time, status, group) {
+  # SAS LIFETEST's likelihood-ratio test: exponential models with and without the group
+  g <- factor(group)
+  ctl <- survreg.control(rel.tolerance = 1e-13, iter.max = 100)
+  f1 <- survreg(Surv(time, status) ~ g, dist = "exponential", control = ctl)
+  f0 <- survreg(Surv(time, status) ~ 1, dist = "exponential", control = ctl)
+  lr <- 2 * (f1$loglik[2] - f0$loglik[2])
+  list(chisq = lr, p = pchisq(lr, nlevels(g) - 1, lower.tail = FALSE))
+}
+
 harness_data_hr <- function(time, status, x, method, ties, conf_level) {
   # HR of x = 1 (numerator) vs x = 0 (reference): Prism's MH exp((O-E)/V), the logrank
   # ratio (O1/E1)/(O0/E0) with SE sqrt(1/E1 + 1/E0), or Cox

@@ -20,9 +20,9 @@ from __future__ import annotations
 
 import numpy as np
 from scipy import special
-from scipy.stats import qmc
 
 from harness.core.cells import risk_weights
+from harness.core.mvn import mvn_box
 from harness.simulate.riskset import RiskTable
 
 #: the four components of the max-combo test (Lin et al. 2020): FH(rho, gamma), in the order
@@ -35,7 +35,6 @@ MAXCOMBO_POINTS = 512
 #: trials whose first-pass p is below :data:`MAXCOMBO_REFINE` get the full integral
 MAXCOMBO_SCREEN = 64
 MAXCOMBO_REFINE = 0.25
-_SOBOL_SEED = 20220512
 
 
 def p_from_z(z: np.ndarray) -> np.ndarray:
@@ -80,7 +79,8 @@ def maxcombo(rt: RiskTable) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndar
     separation of variables with scrambled-Sobol points (a fixed seed, so deterministic):
     :data:`MAXCOMBO_SCREEN` points for every trial, then :data:`MAXCOMBO_POINTS` for those
     whose first value is below :data:`MAXCOMBO_REFINE` (absolute error up to about 0.002
-    there, about 0.02 above it, where no rejection at alpha <= 0.2 depends on it).
+    there, about 0.02 above it, where no rejection at alpha <= 0.2 depends on it); the
+    integral is :func:`harness.core.mvn.mvn_box`.
     Undefined (NaN) when any component's variance is 0.
 
     R equivalent: the ``z`` and ``corr`` from ``survfit``'s risk table, then
@@ -106,44 +106,6 @@ def maxcombo(rt: RiskTable) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndar
             p_ok[fine] = 1.0 - mvn_box(c_ok[fine], z_ok[fine], MAXCOMBO_POINTS)
         p[ok] = p_ok
     return zmax, p, z, corr
-
-
-def _chol(c: np.ndarray) -> np.ndarray:
-    """Batched lower Cholesky factor of PSD matrices (diagonal floored for singular ones)."""
-    b, k, _ = c.shape
-    L = np.zeros_like(c)
-    for j in range(k):  # loop over the 4 coordinates only
-        s = c[:, j, j] - (L[:, j, :j] ** 2).sum(axis=1)
-        L[:, j, j] = np.sqrt(np.maximum(s, 0.0))
-        for i in range(j + 1, k):
-            num = c[:, i, j] - (L[:, i, :j] * L[:, j, :j]).sum(axis=1)
-            with np.errstate(divide="ignore", invalid="ignore"):
-                L[:, i, j] = np.where(L[:, j, j] > 1e-10, num / L[:, j, j], 0.0)
-    return L
-
-
-def mvn_box(corr: np.ndarray, h: np.ndarray, points: int = MAXCOMBO_POINTS) -> np.ndarray:
-    """``P(|Z_k| < h for all k)``, ``Z ~ N(0, corr)``, per row (Genz 1992, vectorised)."""
-    b, k, _ = corr.shape
-    L = _chol(corr)
-    w = qmc.Sobol(k - 1, scramble=True, seed=_SOBOL_SEED).random(points)  # (M, k-1)
-    ndtr, ndtri = special.ndtr, special.ndtri
-    out = np.empty(b)
-    step = max(1, 2**17 // points)
-    for a in range(0, b, step):  # blocks of trials bound the memory
-        Lb, hb = L[a:a + step], h[a:a + step, None]
-        lii = np.maximum(Lb[:, 0, 0], 1e-12)[:, None]
-        d, e = ndtr(-hb / lii), ndtr(hb / lii)
-        f = np.broadcast_to(e - d, (Lb.shape[0], points)).copy()
-        ys = []
-        for i in range(1, k):
-            ys.append(ndtri(np.clip(d + w[:, i - 1] * (e - d), 1e-300, 1 - 1e-16)))
-            s = sum(Lb[:, i, j][:, None] * ys[j] for j in range(i))
-            lii = np.maximum(Lb[:, i, i], 1e-12)[:, None]
-            d, e = ndtr((-hb - s) / lii), ndtr((hb - s) / lii)
-            f *= e - d
-        out[a:a + step] = f.mean(axis=1)
-    return out
 
 
 def logrank_scores(rt: RiskTable) -> np.ndarray:

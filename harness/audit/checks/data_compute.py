@@ -105,13 +105,15 @@ def logrank(case: Case, sl: Slice, use_r: bool) -> Values:
     gamma = float(o.get("gamma", 0.0))
     kw = {"rho": rho, "gamma": gamma} if w == "fleming-harrington" else (
         {"rho": rho} if w == "peto" else {})
-    res = weighted_logrank(sl.time, sl.event, sl.group, sl.strata, weights=w, **kw)
+    cap = {k: float(o[k]) for k in ("t_star", "s_star") if k in o}
+    res = weighted_logrank(sl.time, sl.event, sl.group, sl.strata, weights=w, **kw, **cap)
     level = case.data.spec.get("level")
     i = list(map(str, res.levels)).index(str(level)) if level is not None else 0
     py = {"estimate": float(res.chisq), "p": float(res.p_value),
           "expected": float(res.expected[i])}
     conv = f"{w} test" + (f" rho={rho:g}" if w in ("peto", "fleming-harrington") else "") + (
-        f" gamma={gamma:g}" if w == "fleming-harrington" else "") + (
+        f" gamma={gamma:g}" if w == "fleming-harrington" else "") + "".join(
+        f" {k}={v:g}" for k, v in cap.items()) + (
         ", stratified" if sl.strata is not None else "")
     if w not in ("logrank", "peto"):
         return Values(py, None, conv, "survdiff has only the G-rho family (rho)")
@@ -122,6 +124,22 @@ def logrank(case: Case, sl: Slice, use_r: bool) -> Values:
                  rho if w == "peto" else 0.0)
         r = {"estimate": _f(out["chisq"]), "p": _f(out["p"]),
              "expected": float(np.atleast_1d(out["expected"])[i])}
+    return Values(py, r, conv)
+
+
+def exp_lr(case: Case, sl: Slice, use_r: bool) -> Values:
+    """SAS LIFETEST's likelihood-ratio test under exponential models (R: ``survreg``)."""
+    from harness.core.exponential import exponential_lr_test
+
+    res = exponential_lr_test(sl.time, sl.event, sl.group)
+    py = {"estimate": res.chisq, "p": res.p_value}
+    conv = f"exponential likelihood-ratio test (SAS LIFETEST), {len(res.levels)} groups"
+    if (res.events == 0).any():  # survreg's coefficient diverges: R only approaches the limit
+        return Values(py, None, conv, "a group without events: survreg diverges")
+    r = None
+    if use_r:
+        out = _r("harness_data_exp_lr", sl.time, sl.event, sl.group.astype(str))
+        r = {"estimate": _f(out["chisq"]), "p": _f(out["p"])}
     return Values(py, r, conv)
 
 
@@ -414,6 +432,8 @@ FAMILIES = {
     "logrank_chisq_from_data": (logrank, ("estimate",)),
     "logrank_p_from_data": (logrank, ("p",)),
     "logrank_expected_from_data": (logrank, ("expected",)),
+    "exp_lr_chisq_from_data": (exp_lr, ("estimate",)),
+    "exp_lr_p_from_data": (exp_lr, ("p",)),
     "hr_from_data": (hazard, ("estimate",)),
     "hr_ci_from_data": (hazard, ("lower", "upper")),
     "cox_coef_from_data": (cox, ("coef",)),
