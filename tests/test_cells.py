@@ -182,3 +182,24 @@ def test_a_new_weight_is_one_table_entry(monkeypatch):
     assert perm.p_value == ref.p_value and perm.exceed == ref.exceed
     with pytest.raises(ValueError, match="rho is only used with"):
         L.weighted_logrank(T, E, G, weights="twice", rho=1)
+
+
+def test_km_left_is_exactly_one_before_a_later_strata_first_event():
+    """S(t-) is exactly 1 before a stratum's first event, whatever the strata before it (a
+    rounding of 1e-16 there gave a Fleming-Harrington(0.5, 2) weight of 1e-32 and a chi-square
+    of 0.25 where R's loop, tests/results/conventions.R, has weights 0 and chi-square 0)."""
+    from harness.core import logrank as L
+    from harness.core.cells import km_left
+
+    d = np.array([1.0, 0.0, 1.0, 0.0, 0.0, 1.0])
+    n = np.array([24.0, 23.0, 20.0, 19.0, 6.0, 5.0])
+    start = np.array([0, 0, 0, 3, 3, 3])
+    s = km_left(d, n, start)
+    assert s[3] == 1.0 and s[4] == 1.0 and s[5] == 1.0
+    t = np.array([2.0] + [1.0] * 23 + [2.0] + [1.0] * 13 + [2.0] * 5)
+    e = np.zeros(43, bool)
+    e[[0, 42]] = True
+    g = np.array([0] * 5 + [1] * 20 + [2] * 18)
+    st = np.array([0] * 24 + [1] + [0] * 12 + [1, 0, 1, 1, 1, 1])
+    res = L.weighted_logrank(t, e, g, st, weights="fleming-harrington", rho=0.5, gamma=2)
+    assert res.chisq == 0.0 and np.all(res.variance == 0.0)

@@ -183,8 +183,11 @@ def km_left(d: np.ndarray, n: np.ndarray, start: np.ndarray) -> np.ndarray:
     """
     with np.errstate(divide="ignore", invalid="ignore"):
         lf = np.where((d > 0) & (d < n), np.log1p(-d / np.where(n > 0, n, 1)), 0.0)
-    # a cell with d == n empties the stratum: S(t-) is needed for no later cell of it
-    excl = np.cumsum(lf) - lf
+    # a cell with d == n empties the stratum: S(t-) is needed for no later cell of it.
+    # The running sum *before* each cell is the previous cell's cumulative sum (not
+    # ``cumsum - lf``, whose rounding made S(t-) = 1 - 1e-16 before a stratum's first event,
+    # and so a weight (1 - S)^gamma of 1e-32 where R has 0)
+    excl = np.concatenate([[0.0], np.cumsum(lf)[:-1]])
     return np.exp(excl - excl[start])
 
 
