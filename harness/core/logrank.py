@@ -219,10 +219,12 @@ class TrendResult:
 # --------------------------------------------------------------------------------------------
 # computation
 # --------------------------------------------------------------------------------------------
-def _prepare(time, event, group, strata, coding, levels) -> tuple[SurvData, np.ndarray, list]:
+def _prepare(time, event, group, strata, coding, levels,
+             timefix: bool = True) -> tuple[SurvData, np.ndarray, list]:
     if group is None:
         raise ValueError("group is required: a log-rank test compares at least two groups")
-    data = SurvData.from_arrays(time, event, group, strata, coding=coding, levels=levels)
+    data = SurvData.from_arrays(time, event, group, strata, coding=coding, levels=levels,
+                                timefix=timefix)
     if levels is not None:
         lv = list(levels)
         index = {v: i for i, v in enumerate(lv)}
@@ -323,6 +325,7 @@ def weighted_logrank(
     gamma: float = 0.0,
     coding: str = "01",
     levels: Sequence[Any] | None = None,
+    timefix: bool = True,
 ) -> LogRankResult:
     """Weighted k-sample log-rank test (any member of the family).
 
@@ -346,6 +349,10 @@ def weighted_logrank(
         Event coding (``"12"`` for R's 1 = censored / 2 = event).
     levels : sequence, optional
         Group order; every level must have rows (otherwise ``ValueError``).
+    timefix : bool
+        Merge times equal up to rounding error, groups and strata pooled (R's ``aeqSurv``;
+        ``survdiff(..., timefix = TRUE)`` is R's default). coin does not merge: pass
+        ``timefix=False`` to compare the coin-only weights with coin.
 
     Returns
     -------
@@ -365,7 +372,7 @@ def weighted_logrank(
     """
     spec, rho, gamma = check_weights(weights, rho, gamma)
     test = spec.name
-    data, g, lv = _prepare(time, event, group, strata, coding, levels)
+    data, g, lv = _prepare(time, event, group, strata, coding, levels, timefix)
     return _compute(data, g, lv, test, rho, gamma)
 
 
@@ -378,6 +385,7 @@ def survdiff(
     rho: float = 0.0,
     coding: str = "01",
     levels: Sequence[Any] | None = None,
+    timefix: bool = True,
 ) -> LogRankResult:
     """G-rho family test, as R's ``survdiff``: ``rho = 0`` log-rank, ``rho = 1`` Peto & Peto.
 
@@ -385,7 +393,7 @@ def survdiff(
 
     Parameters
     ----------
-    time, event, group, strata, coding, levels
+    time, event, group, strata, coding, levels, timefix
         As :func:`weighted_logrank`.
     rho : float
         >= 0.
@@ -398,8 +406,9 @@ def survdiff(
     Notes
     -----
     R equivalent: ``survdiff(Surv(time, status) ~ group + strata(s), rho = rho)``; chi-square
-    on ``k - 1`` df. ``survdiff``'s ``timefix = TRUE`` merges times that differ by rounding
-    error only; times here are compared exactly.
+    on ``k - 1`` df. R equivalent of ``timefix``: survival::aeqSurv; timefix=TRUE default
+    (``timefix=False`` is ``survdiff(..., timefix = FALSE)``, which survival 3.5-3 cannot run
+    from a formula: its ``model.frame`` receives the flag; see harness/r/timefix.R).
 
     lifelines: ``logrank_test`` / ``multivariate_logrank_test`` agree for ``rho = 0``
     (lifelines has no strata); lifelines' ``weightings="peto"`` is not ``rho = 1``.
@@ -407,6 +416,7 @@ def survdiff(
     return weighted_logrank(
         time, event, group, strata,
         weights="logrank" if rho == 0 else "peto", rho=rho, coding=coding, levels=levels,
+        timefix=timefix,
     )
 
 
@@ -420,6 +430,7 @@ def fleming_harrington(
     gamma: float = 0.0,
     coding: str = "01",
     levels: Sequence[Any] | None = None,
+    timefix: bool = True,
 ) -> LogRankResult:
     """Fleming-Harrington G(rho, gamma): weight ``S(t-)^rho (1 - S(t-))^gamma``.
 
@@ -433,6 +444,7 @@ def fleming_harrington(
     return weighted_logrank(
         time, event, group, strata,
         weights="fleming-harrington", rho=rho, gamma=gamma, coding=coding, levels=levels,
+        timefix=timefix,
     )
 
 
@@ -444,6 +456,7 @@ def gehan_breslow_wilcoxon(
     *,
     coding: str = "01",
     levels: Sequence[Any] | None = None,
+    timefix: bool = True,
 ) -> LogRankResult:
     """Gehan-Breslow-Wilcoxon test (GraphPad Prism's name): weight = number at risk ``n_t``.
 
@@ -454,7 +467,8 @@ def gehan_breslow_wilcoxon(
     ``weightings="wilcoxon"`` agrees.
     """
     return weighted_logrank(
-        time, event, group, strata, weights="gehan-breslow", coding=coding, levels=levels
+        time, event, group, strata, weights="gehan-breslow", coding=coding, levels=levels,
+        timefix=timefix,
     )
 
 
@@ -466,6 +480,7 @@ def tarone_ware(
     *,
     coding: str = "01",
     levels: Sequence[Any] | None = None,
+    timefix: bool = True,
 ) -> LogRankResult:
     """Tarone-Ware test: weight ``sqrt(n_t)``.
 
@@ -476,7 +491,8 @@ def tarone_ware(
     ``weightings="tarone-ware"`` agrees.
     """
     return weighted_logrank(
-        time, event, group, strata, weights="tarone-ware", coding=coding, levels=levels
+        time, event, group, strata, weights="tarone-ware", coding=coding, levels=levels,
+        timefix=timefix,
     )
 
 
@@ -490,6 +506,7 @@ def logrank_trend(
     levels: Sequence[Any] | None = None,
     variance: str = "exact",
     coding: str = "01",
+    timefix: bool = True,
 ) -> TrendResult:
     """Log-rank test for trend across ordered groups.
 
@@ -510,6 +527,8 @@ def logrank_trend(
         ``sum w^2 E - (sum w E)^2 / sum E`` (expected counts in place of the hypergeometric
         variance; usually slightly larger than ``w' V w``, so a slightly smaller chi-square);
         given for reproducing papers that used it.
+    timefix : bool
+        As :func:`weighted_logrank`.
 
     Notes
     -----
@@ -520,7 +539,7 @@ def logrank_trend(
     """
     if variance not in ("exact", "altman"):
         raise ValueError(f"variance must be 'exact' or 'altman', got {variance!r}")
-    data, g, lv = _prepare(time, event, group, strata, coding, levels)
+    data, g, lv = _prepare(time, event, group, strata, coding, levels, timefix)
     k = len(lv)
     if scores is None:
         w = np.arange(1, k + 1, dtype=float)
@@ -562,15 +581,17 @@ def logrank_scores(
     rho: float = 0.0,
     gamma: float = 0.0,
     coding: str = "01",
+    timefix: bool = True,
 ) -> np.ndarray:
     """Per-subject weighted log-rank scores ``a_i = w(t_i) delta_i - sum_{t <= t_i} w_t d_t / n_t``.
 
     Summed over a group they give that group's ``O - E``; they are what
     ``coin::logrank_test`` permutes, so ``(O-E)^2 / [n1 n0 / (n (n-1)) sum a_i^2]`` is coin's
-    asymptotic statistic for two groups (unstratified).
+    asymptotic statistic for two groups (unstratified). ``timefix`` as
+    :func:`weighted_logrank` (coin itself does not merge near-equal times).
     """
     spec, rho, gamma = check_weights(weights, rho, gamma)
-    data = SurvData.from_arrays(time, event, coding=coding)
+    data = SurvData.from_arrays(time, event, coding=coding, timefix=timefix)
     cells = risk_cells(data.time, np.zeros(data.n, np.intp), 1)
     m = cells.time.size
     rows = np.bincount(cells.inverse, minlength=m).astype(float)

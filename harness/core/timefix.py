@@ -1,0 +1,102 @@
+"""R's ``timefix``: times equal up to floating-point rounding are merged before any fit.
+
+``survival::aeqSurv`` is called by ``survfit``, ``survdiff`` and ``coxph`` (``timefix = TRUE``
+by default: ``survfit(..., timefix =)``, ``survdiff(..., timefix =)``,
+``coxph(..., control = coxph.control(timefix =))``). Its rule (survival 3.5-3, read from
+``survival::aeqSurv``), with ``tol = sqrt(.Machine$double.eps)`` (1.49e-8):
+
+1. ``y``: the sorted distinct finite times;
+2. consecutive values are *tied* when ``diff(y) <= tol`` **or** ``diff(y) / mean(abs(y)) <=
+   tol`` (an absolute and a relative test, the relative one against the mean of the distinct
+   times, not of the pair);
+3. the cut points are the first value and every value not tied to its predecessor, so a run of
+   values each within ``tol`` of the next collapses to its *smallest* value even when its ends
+   are further apart;
+4. every time is replaced by the largest cut point ``<=`` it (``findInterval``).
+
+Nothing changes when no pair is tied. :func:`aeq_times` is the one implementation; it is
+applied by :meth:`harness.core.survdata.SurvData.from_arrays` (``timefix=True``), the entry
+point of every estimator, to all rows of a fit at once (groups and strata pooled), as R
+applies it to the model's whole response.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+__all__ = ["TOLERANCE", "aeq_times", "r_mean"]
+
+#: R's default ``tolerance = sqrt(.Machine$double.eps)``
+TOLERANCE = float(np.sqrt(np.finfo(float).eps))
+
+
+def r_mean(x: np.ndarray) -> float:
+    """The mean as R's ``mean.default`` computes it (C ``do_summary``).
+
+    A long double sum divided by n, then one refinement pass ``s += sum(x - s) / n`` in long
+    double, rounded to double: the result is then the correctly rounded mean in practice.
+
+    R equivalent: ``mean(x)``.
+    """
+    xl = np.asarray(x, dtype=np.longdouble)
+    n = xl.size
+    s = xl.sum() / n
+    if np.isfinite(s):
+        s = s + (xl - s).sum() / n
+    return float(s)
+
+
+def aeq_times(time: Any, tolerance: float = TOLERANCE) -> np.ndarray:
+    """Merge times equal within floating-point tolerance, as R's ``aeqSurv``.
+
+    Parameters
+    ----------
+    time : array-like of float
+        Finite times (right-censored follow-up; validation of the data happens in
+        :class:`~harness.core.survdata.SurvData`).
+    tolerance : float
+        R's ``tolerance`` (default ``sqrt(.Machine$double.eps)``); ``<= 0`` returns the times
+        unchanged, as R.
+
+    Returns
+    -------
+    ndarray of float
+        The times with every tied run replaced by its smallest value. When nothing is tied
+        the input array itself is returned (no copy).
+
+    Raises
+    ------
+    ValueError
+        A non-finite or non-numeric tolerance, or non-finite times.
+
+    Notes
+    -----
+    R equivalent: ``survival::aeqSurv(Surv(time, status))[, 1]``; ``timefix=TRUE`` default
+    (``survfit``, ``survdiff``, ``coxph.control``). One sort of the distinct times,
+    O(n log n), no loop over rows.
+    """
+    try:
+        tol = float(tolerance)
+    except (TypeError, ValueError):
+        raise ValueError(f"invalid value for tolerance: {tolerance!r}") from None
+    if not np.isfinite(tol):
+        raise ValueError(f"invalid value for tolerance: {tolerance!r}")
+    t = np.asarray(time, dtype=float)
+    if tol <= 0 or t.size < 2:
+        return t
+    if not np.isfinite(t).all():
+        raise ValueError("aeq_times needs finite times (R's aeqSurv maps them oddly)")
+    y = np.unique(t)
+    if y.size < 2:
+        return t
+    dy = np.diff(y)
+    tied = dy <= tol
+    with np.errstate(divide="ignore", invalid="ignore"):
+        tied |= dy / r_mean(np.abs(y)) <= tol
+    if not tied.any():
+        return t
+    is_cut = np.concatenate(([True], ~tied))
+    cut_of_unique = y[is_cut][np.cumsum(is_cut) - 1]
+    return cut_of_unique[np.searchsorted(y, t)]
