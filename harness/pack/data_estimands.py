@@ -10,12 +10,13 @@ from __future__ import annotations
 
 from harness.pack.estimand import Estimand
 
-_KM = ("time", "conf_type", "conf_level", "percent")
-_MEDIAN = ("median_rule", "conf_type", "conf_level")
-_LOGRANK = ("weights", "rho", "gamma")
-_HR = ("hr_method", "ties", "conf_level")
-_COX = ("ties", "test", "conf_level")
-_RMST = ("tau", "conf_level")
+# ``timefix`` (default true): R's aeqSurv merge of nearly equal times (harness/core/timefix.py)
+_KM = ("time", "conf_type", "conf_level", "percent", "timefix")
+_MEDIAN = ("median_rule", "conf_type", "conf_level", "timefix")
+_LOGRANK = ("weights", "rho", "gamma", "timefix")
+_HR = ("hr_method", "ties", "conf_level", "timefix")
+_COX = ("ties", "test", "conf_level", "timefix")
+_RMST = ("tau", "conf_level", "timefix")
 
 
 def _e(name: str, description: str, printed: str, options: tuple[str, ...] = (),
