@@ -140,6 +140,10 @@ EDGE = {
     "chain": [3.0, 3.0 + 2e-8, 3.0 + 4e-8, 3.0 + 6e-8, 4.0],
     "float sums": [0.1 + 0.2, 0.3, 0.7 + 0.1, 0.8, 1.1 * 3, 3.3],
     "one value": [2.0, 2.0, 2.0],
+    # gaps at the thresholds: the long double mean (r_mean) decides
+    "relative threshold": [1.0, 1.0 + TOLERANCE * (5.0 + TOLERANCE) / 3.0, 3.0],
+    "relative threshold 2": [1.0, 1.0 + TOLERANCE * 5.0 / 3.0, 3.0],
+    "absolute threshold": [0.0, TOLERANCE, 1e-7],
 }
 
 
