@@ -36,7 +36,8 @@ def r_mean(x: np.ndarray) -> float:
     """The mean as R's ``mean.default`` computes it (C ``do_summary``).
 
     A long double sum divided by n, then one refinement pass ``s += sum(x - s) / n`` in long
-    double, rounded to double: the result is then the correctly rounded mean in practice.
+    double, rounded to double (R's value bit for bit in the tests, also where long double
+    cancellation makes it differ from the exact mean).
 
     R equivalent: ``mean(x)``.
     """
