@@ -74,6 +74,9 @@ def build_parser() -> argparse.ArgumentParser:
     cc.add_argument("--format", choices=["table", "json"], default="table")
     cc.add_argument("--no-r", action="store_true")
     cc.add_argument("--no-lifelines", action="store_true")
+    cc.add_argument("--no-timefix", action="store_true",
+                    help="keep nearly equal times apart on both sides (R's timefix = FALSE; "
+                         "default: R's timefix = TRUE, aeqSurv)")
 
     rec = sub.add_parser("reconstruct",
                          help="rebuild the pack's pseudo-IPD sets (cases/<pack>/ipd/*.csv)")
@@ -191,7 +194,8 @@ def cmd_crosscheck(args: argparse.Namespace) -> int:
         records = crosscheck(
             frame[args.time].to_numpy(), frame[args.event].to_numpy(), group,
             times=times, tau=tau, use_r=not args.no_r, coding=args.event_coding,
-            use_lifelines=not args.no_lifelines, reference=args.reference)
+            use_lifelines=not args.no_lifelines, reference=args.reference,
+            timefix=not args.no_timefix)
     except ValueError as exc:  # SurvData and the estimators name the bad value
         raise InputError(f"{args.data}: {exc}") from None
     if args.format == "json":

@@ -279,6 +279,7 @@ def coxph(
     max_iter: int = 20,
     init: Sequence[float] | None = None,
     toler_chol: float = TOLER_CHOL,
+    timefix: bool = True,
 ) -> CoxResult:
     """Fit a Cox proportional hazards model by Newton-Raphson, as R's ``coxph``.
 
@@ -300,6 +301,9 @@ def coxph(
         ``.Machine$double.eps^0.75``); ``toler.inf = sqrt(eps)`` as R.
     init : sequence of float, optional
         Starting values (default 0); the score test and ``loglik[0]`` are evaluated there, as R.
+    timefix : bool
+        Merge times equal up to rounding error over all rows, strata pooled (R's ``aeqSurv``):
+        R's ``coxph.control(timefix = TRUE)`` default.
 
     Returns
     -------
@@ -319,7 +323,8 @@ def coxph(
     control = coxph.control(eps = eps, iter.max = max_iter)))``: ``coefficients``,
     ``waldtest``, ``sctest`` (score), ``logtest`` (likelihood ratio), ``loglik``. With
     ``ties = "breslow"`` and one binary covariate, the score test equals the log-rank
-    chi-square of ``survdiff``.
+    chi-square of ``survdiff``. ``timefix=False`` is ``coxph.control(timefix = FALSE)``;
+    R equivalent of the default: survival::aeqSurv; timefix=TRUE default.
     """
     if ties not in _TIES:
         raise ValueError(f"ties must be one of {', '.join(_TIES)}; got {ties!r}")
@@ -328,7 +333,7 @@ def coxph(
     if not (eps > 0) or int(max_iter) != max_iter or max_iter < 0:
         raise ValueError(f"eps must be > 0 and max_iter a whole number >= 0; got {eps}, "
                          f"{max_iter}")
-    data = SurvData.from_arrays(time, event, None, strata, coding=coding)
+    data = SurvData.from_arrays(time, event, None, strata, coding=coding, timefix=timefix)
     if not data.event.any():
         raise ValueError("no events: the Cox partial likelihood is constant (R's coxph "
                          "returns every coefficient as NA)")

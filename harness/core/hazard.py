@@ -135,6 +135,7 @@ def hazard_ratio(
     conf_level: float = 0.95,
     coding: str = "01",
     levels: Sequence[Any] | None = None,
+    timefix: bool = True,
 ) -> HazardRatio:
     """Prism's two-group hazard ratio (Mantel-Haenszel or logrank method).
 
@@ -150,6 +151,8 @@ def hazard_ratio(
         ``exp((O1-E1)/V)`` or ``(O1/E1)/(O2/E2)``; see the module docstring.
     conf_level : float
         Two-sided, normal quantile ``z``.
+    timefix : bool
+        As :func:`harness.core.logrank.survdiff` (R's ``survdiff(..., timefix = TRUE)``).
 
     Returns
     -------
@@ -171,7 +174,7 @@ def hazard_ratio(
     if method not in _METHODS:
         raise ValueError(f"method must be one of {', '.join(_METHODS)}; got {method!r}")
     z = _z(conf_level)
-    res = survdiff(time, event, group, coding=coding, levels=levels)
+    res = survdiff(time, event, group, coding=coding, levels=levels, timefix=timefix)
     if len(res.levels) != 2:
         raise ValueError(
             f"a hazard ratio compares exactly two groups; found {len(res.levels)}: "

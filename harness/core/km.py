@@ -228,7 +228,8 @@ class KaplanMeier:
         Number of rows (R's ``fit$n``, summed over groups).
 
     R equivalent: ``survfit(Surv(time, status) ~ 1 (or ~ group), conf.type = conf_type,
-    conf.int = conf_level)``.
+    conf.int = conf_level)``; ``fit(..., timefix=False)`` is ``survfit(..., timefix = FALSE)``
+    (R equivalent of the default: survival::aeqSurv; timefix=TRUE default).
 
     How lifelines differs: ``KaplanMeierFitter`` always uses the log-log interval and adds a
     row at time 0; its ``timeline`` also lists all distinct times.
@@ -250,6 +251,7 @@ class KaplanMeier:
         *,
         coding: str = "01",
         levels: Sequence[Any] | None = None,
+        timefix: bool | None = None,
     ) -> KaplanMeier:
         """Fit the curve(s).
 
@@ -265,6 +267,10 @@ class KaplanMeier:
         coding : {"01", "12"}
         levels : sequence, optional
             Expected group labels; a listed level with no rows raises ``ValueError``.
+        timefix : bool, optional
+            Merge times equal up to rounding error over all rows (R's ``aeqSurv``; default
+            True for arrays, R's ``survfit(..., timefix = TRUE)``). A ``SurvData`` carries its
+            own setting: a different ``timefix`` here raises ``ValueError``.
 
         Returns
         -------
@@ -279,11 +285,15 @@ class KaplanMeier:
         if isinstance(data_or_time, SurvData):
             if event is not None or group is not None:
                 raise ValueError("pass either a SurvData or arrays (time, event, group), not both")
+            if timefix is not None and bool(timefix) != data_or_time.timefix:
+                raise ValueError(f"timefix={timefix!r} but the SurvData was built with "
+                                 f"timefix={data_or_time.timefix}: set it when building it")
             data = data_or_time
         else:
             if event is None:
                 raise ValueError("event is required when data_or_time is an array of times")
-            data = SurvData.from_arrays(data_or_time, event, group, coding=coding, levels=levels)
+            data = SurvData.from_arrays(data_or_time, event, group, coding=coding, levels=levels,
+                                        timefix=True if timefix is None else timefix)
         self.data_ = data
         codes, lv = data.group_codes()
         self.levels_ = list(lv)

@@ -223,10 +223,12 @@ class TrendResult:
 # --------------------------------------------------------------------------------------------
 # computation
 # --------------------------------------------------------------------------------------------
-def _prepare(time, event, group, strata, coding, levels) -> tuple[SurvData, np.ndarray, list]:
+def _prepare(time, event, group, strata, coding, levels,
+             timefix: bool = True) -> tuple[SurvData, np.ndarray, list]:
     if group is None:
         raise ValueError("group is required: a log-rank test compares at least two groups")
-    data = SurvData.from_arrays(time, event, group, strata, coding=coding, levels=levels)
+    data = SurvData.from_arrays(time, event, group, strata, coding=coding, levels=levels,
+                                timefix=timefix)
     if levels is not None:
         lv = list(levels)
         index = {v: i for i, v in enumerate(lv)}
@@ -332,6 +334,7 @@ def weighted_logrank(
     levels: Sequence[Any] | None = None,
     t_star: float | None = None,
     s_star: float | None = None,
+    timefix: bool = True,
 ) -> LogRankResult:
     """Weighted k-sample log-rank test (any member of the family).
 
@@ -358,6 +361,10 @@ def weighted_logrank(
     t_star, s_star : float, optional
         ``"modestly-weighted"`` only (exactly one): ``w = 1 / max(S(t-), S(t*))`` or
         ``1 / max(S(t-), s*)``.
+    timefix : bool
+        Merge times equal up to rounding error, groups and strata pooled (R's ``aeqSurv``;
+        ``survdiff(..., timefix = TRUE)`` is R's default). coin does not merge: pass
+        ``timefix=False`` to compare the coin-only weights with coin.
 
     Returns
     -------
@@ -380,7 +387,7 @@ def weighted_logrank(
     ``"fleming-harrington"`` (the Kaplan-Meier at the previous event time, ``S(t-)``).
     """
     spec, rho, gamma = check_weights(weights, rho, gamma, t_star=t_star, s_star=s_star)
-    data, g, lv = _prepare(time, event, group, strata, coding, levels)
+    data, g, lv = _prepare(time, event, group, strata, coding, levels, timefix)
     return _compute(data, g, lv, spec.name, rho, gamma, t_star, s_star)
 
 
@@ -393,6 +400,7 @@ def survdiff(
     rho: float = 0.0,
     coding: str = "01",
     levels: Sequence[Any] | None = None,
+    timefix: bool = True,
 ) -> LogRankResult:
     """G-rho family test, as R's ``survdiff``: ``rho = 0`` log-rank, ``rho = 1`` Peto & Peto.
 
@@ -400,7 +408,7 @@ def survdiff(
 
     Parameters
     ----------
-    time, event, group, strata, coding, levels
+    time, event, group, strata, coding, levels, timefix
         As :func:`weighted_logrank`.
     rho : float
         >= 0.
@@ -413,8 +421,9 @@ def survdiff(
     Notes
     -----
     R equivalent: ``survdiff(Surv(time, status) ~ group + strata(s), rho = rho)``; chi-square
-    on ``k - 1`` df. ``survdiff``'s ``timefix = TRUE`` merges times that differ by rounding
-    error only; times here are compared exactly.
+    on ``k - 1`` df. R equivalent of ``timefix``: survival::aeqSurv; timefix=TRUE default
+    (``timefix=False`` is ``survdiff(..., timefix = FALSE)``, which survival 3.5-3 cannot run
+    from a formula: its ``model.frame`` receives the flag; see harness/r/timefix.R).
 
     lifelines: ``logrank_test`` / ``multivariate_logrank_test`` agree for ``rho = 0``
     (lifelines has no strata); lifelines' ``weightings="peto"`` is not ``rho = 1``.
@@ -422,6 +431,7 @@ def survdiff(
     return weighted_logrank(
         time, event, group, strata,
         weights="logrank" if rho == 0 else "peto", rho=rho, coding=coding, levels=levels,
+        timefix=timefix,
     )
 
 
@@ -435,6 +445,7 @@ def fleming_harrington(
     gamma: float = 0.0,
     coding: str = "01",
     levels: Sequence[Any] | None = None,
+    timefix: bool = True,
 ) -> LogRankResult:
     """Fleming-Harrington G(rho, gamma): weight ``S(t-)^rho (1 - S(t-))^gamma``.
 
@@ -448,6 +459,7 @@ def fleming_harrington(
     return weighted_logrank(
         time, event, group, strata,
         weights="fleming-harrington", rho=rho, gamma=gamma, coding=coding, levels=levels,
+        timefix=timefix,
     )
 
 
@@ -459,6 +471,7 @@ def gehan_breslow_wilcoxon(
     *,
     coding: str = "01",
     levels: Sequence[Any] | None = None,
+    timefix: bool = True,
 ) -> LogRankResult:
     """Gehan-Breslow-Wilcoxon test (GraphPad Prism's name): weight = number at risk ``n_t``.
 
@@ -469,7 +482,8 @@ def gehan_breslow_wilcoxon(
     ``weightings="wilcoxon"`` agrees.
     """
     return weighted_logrank(
-        time, event, group, strata, weights="gehan-breslow", coding=coding, levels=levels
+        time, event, group, strata, weights="gehan-breslow", coding=coding, levels=levels,
+        timefix=timefix,
     )
 
 
@@ -481,6 +495,7 @@ def tarone_ware(
     *,
     coding: str = "01",
     levels: Sequence[Any] | None = None,
+    timefix: bool = True,
 ) -> LogRankResult:
     """Tarone-Ware test: weight ``sqrt(n_t)``.
 
@@ -491,7 +506,8 @@ def tarone_ware(
     ``weightings="tarone-ware"`` agrees.
     """
     return weighted_logrank(
-        time, event, group, strata, weights="tarone-ware", coding=coding, levels=levels
+        time, event, group, strata, weights="tarone-ware", coding=coding, levels=levels,
+        timefix=timefix,
     )
 
 
@@ -505,6 +521,7 @@ def logrank_trend(
     levels: Sequence[Any] | None = None,
     variance: str = "exact",
     coding: str = "01",
+    timefix: bool = True,
 ) -> TrendResult:
     """Log-rank test for trend across ordered groups.
 
@@ -525,6 +542,8 @@ def logrank_trend(
         ``sum w^2 E - (sum w E)^2 / sum E`` (expected counts in place of the hypergeometric
         variance; usually slightly larger than ``w' V w``, so a slightly smaller chi-square);
         given for reproducing papers that used it.
+    timefix : bool
+        As :func:`weighted_logrank`.
 
     Notes
     -----
@@ -535,7 +554,7 @@ def logrank_trend(
     """
     if variance not in ("exact", "altman"):
         raise ValueError(f"variance must be 'exact' or 'altman', got {variance!r}")
-    data, g, lv = _prepare(time, event, group, strata, coding, levels)
+    data, g, lv = _prepare(time, event, group, strata, coding, levels, timefix)
     k = len(lv)
     if scores is None:
         w = np.arange(1, k + 1, dtype=float)
@@ -579,15 +598,17 @@ def logrank_scores(
     coding: str = "01",
     t_star: float | None = None,
     s_star: float | None = None,
+    timefix: bool = True,
 ) -> np.ndarray:
     """Per-subject weighted log-rank scores ``a_i = w(t_i) delta_i - sum_{t <= t_i} w_t d_t / n_t``.
 
     Summed over a group they give that group's ``O - E``; they are what
     ``coin::logrank_test`` permutes, so ``(O-E)^2 / [n1 n0 / (n (n-1)) sum a_i^2]`` is coin's
-    asymptotic statistic for two groups (unstratified).
+    asymptotic statistic for two groups (unstratified). ``timefix`` as
+    :func:`weighted_logrank` (coin itself does not merge near-equal times).
     """
     spec, rho, gamma = check_weights(weights, rho, gamma, t_star=t_star, s_star=s_star)
-    data = SurvData.from_arrays(time, event, coding=coding)
+    data = SurvData.from_arrays(time, event, coding=coding, timefix=timefix)
     cells = risk_cells(data.time, np.zeros(data.n, np.intp), 1)
     m = cells.time.size
     rows = np.bincount(cells.inverse, minlength=m).astype(float)

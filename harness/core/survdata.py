@@ -12,6 +12,8 @@ from typing import Any
 
 import numpy as np
 
+from harness.core.timefix import aeq_times
+
 
 def _positions(mask: np.ndarray, limit: int = 5) -> str:
     idx = np.flatnonzero(mask)
@@ -87,12 +89,18 @@ class SurvData:
         Group labels (any hashable values); ``levels`` gives their sorted order, which is the
         order R uses for a factor built from the same values.
     strata : ndarray or None
+    timefix : bool
+        Whether R's ``timefix`` rule was applied to ``time`` (``from_arrays(timefix=True)``).
+    timefix_merged : int
+        Rows whose time it changed (0: the times are as given).
     """
 
     time: np.ndarray
     event: np.ndarray
     group: np.ndarray | None = None
     strata: np.ndarray | None = None
+    timefix: bool = False
+    timefix_merged: int = 0
 
     @classmethod
     def from_arrays(
@@ -104,15 +112,27 @@ class SurvData:
         *,
         coding: str = "01",
         levels: Sequence[Any] | None = None,
+        timefix: bool = True,
     ) -> SurvData:
         """Validate and build.
+
+        Parameters
+        ----------
+        time, event, group, strata : array-like
+        coding : {"01", "12"}
+        levels : sequence, optional
+        timefix : bool
+            Merge times equal up to rounding error (R's ``aeqSurv``, see
+            :func:`harness.core.timefix.aeq_times`) over all rows at once, groups and strata
+            pooled, as R does for the model's response. R equivalent: ``survival::aeqSurv``;
+            ``timefix = TRUE`` default of ``survfit``, ``survdiff`` and ``coxph.control``.
 
         Raises
         ------
         ValueError
             NaN, infinite or negative times; event codes other than 0/1 (or 1/2 when
             ``coding="12"``); lengths that differ; missing group labels; a group listed in
-            ``levels`` with no rows; no rows at all.
+            ``levels`` with no rows; no rows at all; a ``timefix`` that is not a bool.
         """
         t = as_times(time)
         e = as_events(event, coding)
@@ -130,7 +150,13 @@ class SurvData:
             unknown = sorted(present - set(levels), key=str)
             if unknown:
                 raise ValueError(f"group labels {unknown!r} are not among levels {list(levels)!r}")
-        return cls(t, e, g, s)
+        if not isinstance(timefix, (bool, np.bool_)):
+            raise ValueError(f"timefix must be True or False, got {timefix!r}")
+        if not timefix:
+            return cls(t, e, g, s)
+        fixed = aeq_times(t)
+        merged = 0 if fixed is t else int(np.count_nonzero(fixed != t))
+        return cls(fixed, e, g, s, True, merged)
 
     @staticmethod
     def _labels(values: Any, n: int, name: str) -> np.ndarray | None:

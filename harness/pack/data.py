@@ -137,7 +137,9 @@ def _read_columns(spec: dict, csv: Path, pack_file: str, key: str) -> tuple[pd.D
                 rows = (np.flatnonzero(bad.to_numpy())[:5] + 2).tolist()
                 raise _err(str(csv), f"column {col!r}", f"declared number, but line(s) {rows} "
                            f"hold {text[bad].iloc[0]!r}")
-            out[col] = values.astype(float)
+            # pd.to_numeric is not correctly rounded ("0.30000000000000004" -> 0.3, merging
+            # times R keeps apart); Python's float() is, as R's read.csv in practice
+            out[col] = text.where(~na, "nan").astype(float)
         else:
             out[col] = text.where(~na, None)
     return pd.DataFrame(out), types

@@ -10,12 +10,13 @@ from __future__ import annotations
 
 from harness.pack.estimand import Estimand
 
-_KM = ("time", "conf_type", "conf_level", "z", "percent")
-_MEDIAN = ("median_rule", "conf_type", "conf_level", "z")
-_LOGRANK = ("weights", "rho", "gamma", "t_star", "s_star")
-_HR = ("hr_method", "ties", "conf_level", "z", "cox_levels")
-_COX = ("ties", "test", "conf_level", "z")
-_RMST = ("tau", "conf_level", "z")
+# ``timefix`` (default true): R's aeqSurv merge of nearly equal times (harness/core/timefix.py)
+_KM = ("time", "conf_type", "conf_level", "z", "percent", "timefix")
+_MEDIAN = ("median_rule", "conf_type", "conf_level", "z", "timefix")
+_LOGRANK = ("weights", "rho", "gamma", "t_star", "s_star", "timefix")
+_HR = ("hr_method", "ties", "conf_level", "z", "cox_levels", "timefix")
+_COX = ("ties", "test", "conf_level", "z", "timefix")
+_RMST = ("tau", "conf_level", "z", "timefix")
 
 
 def _e(name: str, description: str, printed: str, options: tuple[str, ...] = (),

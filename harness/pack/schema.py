@@ -96,6 +96,7 @@ METHOD_OPTIONS_SCHEMA: dict[str, Any] = {
         "tau": {"type": "number", "exclusiveMinimum": 0},
         "time": {"type": "number", "minimum": 0},
         "percent": {"type": "boolean"},
+        "timefix": {"type": "boolean"},
     },
 }
 

@@ -4,28 +4,29 @@
 # The caller passes the level order (reference first: never R's locale collation), the text
 # of each time in the keys (Python's shortest round-trip form), whether the exact-ties Cox
 # fit is run (skipped above a documented size) and the "B vs A" label of HR and Cox rows.
-# timefix = FALSE everywhere: R's default merges times that differ by less than ~1.5e-8
-# (relative) into ties; Python uses the times as given, and so must R to compare the maths.
-
-# survdiff(timefix = FALSE) fails in survival 3.5.3 (the flag reaches model.frame), so the
-# log-rank family calls survdiff.fit, which survdiff itself calls after its timefix step;
-# the chi-square is survdiff's: (O-E)' V^- (O-E) without the first group.
-harness_survdiff_exact_times <- function(time, status, g, rho) {
-  f <- survival:::survdiff.fit(Surv(time, status), g, rho = rho)
+# timefix as the caller asks (default TRUE, R's default; Python applies the same rule,
+# harness/core/timefix.py): survfit(timefix =), coxph.control(timefix =), and for the
+# log-rank family survdiff's own steps: aeqSurv when timefix, then survdiff.fit; the
+# chi-square is survdiff's: (O-E)' V^- (O-E) without the first group.
+harness_survdiff_exact_times <- function(time, status, g, rho, timefix = TRUE) {
+  y <- Surv(time, status)
+  if (timefix) y <- aeqSurv(y)
+  f <- survival:::survdiff.fit(y, g, rho = rho)
   oe <- (f$observed - f$expected)[-1]
   list(chisq = drop(oe %*% solve(f$var[-1, -1, drop = FALSE], oe)),
        obs = f$observed, exp = f$expected, var = f$var)
 }
 
 harness_crosscheck <- function(time, status, group, times, tau, has_group,
-                               levels, time_labels, tau_label, do_exact, pair) {
+                               levels, time_labels, tau_label, do_exact, pair,
+                               timefix = TRUE) {
   out <- c()
   put <- function(key, value) out[[key]] <<- as.numeric(value)
   g <- if (has_group) factor(group, levels = levels) else factor(rep("all", length(time)))
   if (anyNA(g)) stop("group labels outside the levels passed by Python")
   lv <- levels(g)
   for (ct in c("plain", "log", "log-log", "logit", "arcsin")) {
-    fit <- survfit(Surv(time, status) ~ g, conf.type = ct, timefix = FALSE)
+    fit <- survfit(Surv(time, status) ~ g, conf.type = ct, timefix = timefix)
     s <- summary(fit, times = times, extend = TRUE)
     lab <- if (length(lv) > 1) sub("^g=", "", as.character(s$strata)) else rep(lv, length(s$time))
     for (i in seq_along(s$time)) {
@@ -38,7 +39,7 @@ harness_crosscheck <- function(time, status, group, times, tau, has_group,
       put(paste0("km_upper(t=", tt, ")|", ct, "|", lab[i]), s$upper[i])
     }
   }
-  fit <- survfit(Surv(time, status) ~ g, timefix = FALSE)
+  fit <- survfit(Surv(time, status) ~ g, timefix = timefix)
   q <- quantile(fit, probs = 0.5, conf.int = TRUE)
   est <- as.numeric(q$quantile); lo <- as.numeric(q$lower); hi <- as.numeric(q$upper)
   for (i in seq_along(lv)) {
@@ -54,19 +55,19 @@ harness_crosscheck <- function(time, status, group, times, tau, has_group,
   }
   if (has_group && length(lv) >= 2) {
     for (rho in c(0, 1)) {
-      d <- harness_survdiff_exact_times(time, status, g, rho)
+      d <- harness_survdiff_exact_times(time, status, g, rho, timefix)
       variant <- if (rho == 0) "log-rank (rho=0)" else "Peto & Peto (rho=1)"
       put(paste0("chisq|", variant, "|-"), d$chisq)
       put(paste0("p|", variant, "|-"),
           pchisq(d$chisq, length(lv) - 1, lower.tail = FALSE))
     }
     if (length(lv) == 2) {
-      d <- harness_survdiff_exact_times(time, status, g, 0)
+      d <- harness_survdiff_exact_times(time, status, g, 0, timefix)
       put(paste0("hr|Mantel-Haenszel (Prism)|", pair), exp((d$obs[2] - d$exp[2]) / d$var[2, 2]))
       put(paste0("hr|logrank (O/E ratio)|", pair), (d$obs[2] / d$exp[2]) / (d$obs[1] / d$exp[1]))
       for (ties in if (do_exact) c("efron", "breslow", "exact") else c("efron", "breslow")) {
         f <- coxph(Surv(time, status) ~ g, ties = ties,
-                   control = coxph.control(eps = 1e-12, iter.max = 50, timefix = FALSE))
+                   control = coxph.control(eps = 1e-12, iter.max = 50, timefix = timefix))
         s <- summary(f)
         put(paste0("cox_coef|", ties, "|", pair), coef(f)[1])
         put(paste0("cox_se|", ties, "|", pair), sqrt(f$var[1, 1]))

@@ -131,6 +131,7 @@ def bootstrap(
     n_jobs: int | None = None,
     progress: bool | None = None,
     return_indices: bool = False,
+    timefix: bool = True,
 ) -> BootstrapResult:
     """Case-resampling bootstrap with ``boot.ci``'s intervals.
 
@@ -163,6 +164,11 @@ def bootstrap(
     return_indices : bool
         Keep the (B, n) matrix of 0-based resample indices in the result (``indices``), e.g.
         to recompute the replicates in R (``d[idx[k, ] + 1, ]``).
+    timefix : bool
+        Merge times equal up to rounding error once, on the full data (R's ``aeqSurv``).
+        R's ``survfit`` inside ``censboot`` merges within each resample instead; the two
+        differ only for a chain of near-ties broken up by a resample (or a gap within
+        rounding of the threshold).
 
     Returns
     -------
@@ -192,7 +198,8 @@ def bootstrap(
         if ty not in INTERVAL_TYPES:
             raise ValueError(f"interval type must be one of {INTERVAL_TYPES}; got {ty!r}")
     conf = check_conf(conf_level)
-    data = SurvData.from_arrays(time, event, group, coding=coding, levels=levels)
+    data = SurvData.from_arrays(time, event, group, coding=coding, levels=levels,
+                                timefix=timefix)
     eng, columns = _statistics(data, statistic, levels, stratify, at, tau)
     n = data.n
     t0 = eng.evaluate(np.arange(n)[None, :])[0]

@@ -129,7 +129,7 @@ class _Setup:
 
 
 def _setup(time, event, group, strata, weights, rho, gamma, statistic, coding,
-           levels) -> _Setup:
+           levels, timefix: bool = True) -> _Setup:
     spec, rho, gamma = check_weights(weights, rho, gamma)
     weights = spec.name
     check_choice("statistic", statistic, PERMUTATION_STATISTICS)
@@ -137,7 +137,8 @@ def _setup(time, event, group, strata, weights, rho, gamma, statistic, coding,
         rho = 1.0
     if group is None:
         raise ValueError("group is required: a permutation test compares at least two groups")
-    data = SurvData.from_arrays(time, event, group, strata, coding=coding, levels=levels)
+    data = SurvData.from_arrays(time, event, group, strata, coding=coding, levels=levels,
+                                timefix=timefix)
     g, lv = group_codes(data, levels)
     k = len(lv)
     if k < 2:
@@ -165,12 +166,13 @@ def permutation_statistics(
     statistic: str = "chisq",
     coding: str = "01",
     levels: Sequence[Any] | None = None,
+    timefix: bool = True,
 ) -> np.ndarray:
     """The permutation statistic for given relabellings (rows of ``labels``).
 
     Parameters
     ----------
-    time, event, group, strata, weights, rho, gamma, statistic, coding, levels
+    time, event, group, strata, weights, rho, gamma, statistic, coding, levels, timefix
         As :func:`permutation_test`; ``group`` fixes the levels and their sizes.
     labels : array-like, shape (b, n)
         Each row a labelling of the rows (values among the group levels, same group sizes
@@ -184,7 +186,8 @@ def permutation_statistics(
 
     R equivalent: ``apply(labels, 1, function(g) survdiff(Surv(time, status) ~ g)$chisq)``.
     """
-    su = _setup(time, event, group, strata, weights, rho, gamma, statistic, coding, levels)
+    su = _setup(time, event, group, strata, weights, rho, gamma, statistic, coding, levels,
+                timefix)
     eng, lv = su.eng, su.levels
     lab = np.asarray(labels)
     if lab.ndim != 2 or lab.shape[1] != eng.n:
@@ -213,6 +216,7 @@ def permutation_test(
     exact_limit: int = 200_000,
     coding: str = "01",
     levels: Sequence[Any] | None = None,
+    timefix: bool = True,
     n_jobs: int | None = None,
     progress: bool | None = None,
 ) -> PermutationResult:
@@ -244,6 +248,9 @@ def permutation_test(
         ``"auto"``: complete enumeration when the number of distinct arrangements is at most
         ``exact_limit``, Monte Carlo otherwise.
     exact_limit : int
+    timefix : bool
+        Merge times equal up to rounding error once, before permuting (R's ``aeqSurv``, as
+        ``survdiff``; coin does not merge: ``timefix=False`` to compare with coin).
     n_jobs : int or None
         Threads (default: 2 on large work, else 1). The result does not depend on it.
     progress : bool or None
@@ -274,7 +281,8 @@ def permutation_test(
     """
     check_choice("method", method, _METHODS)
     B = check_B(B)
-    su = _setup(time, event, group, strata, weights, rho, gamma, statistic, coding, levels)
+    su = _setup(time, event, group, strata, weights, rho, gamma, statistic, coding, levels,
+                timefix)
     eng = su.eng
     obs, est = eng.observed()
     if not np.isfinite(obs) and not np.isinf(obs):

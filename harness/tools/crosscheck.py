@@ -93,18 +93,21 @@ def default_times(time: np.ndarray, event: np.ndarray) -> list[float]:
 
 def python_values(data: SurvData, times: list[float], tau: float,
                   levels: list | None = None,
-                  allow: dict[str, float] | None = None) -> dict[str, tuple[float, str]]:
+                  allow: dict[str, float] | None = None,
+                  timefix: bool = True) -> dict[str, tuple[float, str]]:
     """Every estimand in Python: key ``estimand|variant|group`` -> (value, note).
 
-    ``allow`` receives, for keys formed by cancellation (Cox LR p), the absolute difference
-    from R that still counts as agreement (see :data:`LOGLIK_REL_ERR`)."""
+    ``data`` holds the times as given; every estimator applies ``timefix`` (R's aeqSurv)
+    itself, as R's functions do. ``allow`` receives, for keys formed by cancellation (Cox LR
+    p), the absolute difference from R that still counts as agreement (see
+    :data:`LOGLIK_REL_ERR`)."""
     from harness.core import quantiles as qmod
     from harness.core.rmst import rmst
 
     out: dict[str, tuple[float, str]] = {}
     group = data.group if data.group is not None else np.full(data.n, "all", dtype=object)
     for ct in CONF_TYPES:
-        km = KaplanMeier(conf_type=ct).fit(data.time, data.event, group)
+        km = KaplanMeier(conf_type=ct).fit(data.time, data.event, group, timefix=timefix)
         at = km.at(times, extend=True).summary
         for _, row in at.iterrows():
             label, tt = str(row["group"]), _fmt_t(row["time"])
@@ -113,7 +116,7 @@ def python_values(data: SurvData, times: list[float], tau: float,
                 out[f"km_std_err(t={tt})|greenwood|{label}"] = (row["std_err"], "")
             out[f"km_lower(t={tt})|{ct}|{label}"] = (row["lower"], "")
             out[f"km_upper(t={tt})|{ct}|{label}"] = (row["upper"], "")
-    km = KaplanMeier().fit(data.time, data.event, group)
+    km = KaplanMeier().fit(data.time, data.event, group, timefix=timefix)
     for rule in qmod.RULES:
         q = qmod.median(km, rule=rule).summary
         for _, row in q.iterrows():
@@ -130,7 +133,7 @@ def python_values(data: SurvData, times: list[float], tau: float,
         out[f"rmst_se(tau={_fmt_t(tau)})|-|{label}"] = (row["se"], "")
     levels = levels or data.levels()
     if data.group is not None and len(levels) >= 2:
-        out.update(_group_tests(data, levels, {} if allow is None else allow))
+        out.update(_group_tests(data, levels, {} if allow is None else allow, timefix))
     return out
 
 
@@ -139,8 +142,8 @@ def pair_label(levels: list) -> str:
     return f"{levels[1]} vs {levels[0]}"
 
 
-def _group_tests(data: SurvData, levels: list,
-                 allow: dict[str, float]) -> dict[str, tuple[float, str]]:
+def _group_tests(data: SurvData, levels: list, allow: dict[str, float],
+                 timefix: bool = True) -> dict[str, tuple[float, str]]:
     from harness.core import logrank
     from harness.core.cox import coxph
     from harness.core.hazard import hazard_ratio
@@ -155,7 +158,7 @@ def _group_tests(data: SurvData, levels: list,
         "Fleming-Harrington (1,1)": dict(weights="fleming-harrington", rho=1.0, gamma=1.0),
     }
     for name, kw in variants.items():
-        res = logrank.weighted_logrank(t, e, g, **kw)
+        res = logrank.weighted_logrank(t, e, g, timefix=timefix, **kw)
         out[f"chisq|{name}|-"] = (res.chisq, "")
         out[f"p|{name}|-"] = (res.p_value, "")
     if len(levels) == 2:
@@ -163,7 +166,8 @@ def _group_tests(data: SurvData, levels: list,
         for method, name in (("mantel-haenszel", "Mantel-Haenszel (Prism)"),
                              ("logrank", "logrank (O/E ratio)")):
             try:
-                hr = hazard_ratio(t, e, g, method=method, numerator=levels[1], levels=levels)
+                hr = hazard_ratio(t, e, g, method=method, numerator=levels[1], levels=levels,
+                                  timefix=timefix)
                 out[f"hr|{name}|{pair}"] = (hr.hr, "")
             except ValueError as exc:
                 out[f"hr|{name}|{pair}"] = (math.nan, str(exc))
@@ -174,7 +178,7 @@ def _group_tests(data: SurvData, levels: list,
                 out[f"cox_coef|exact|{pair}"] = (math.nan, why)
                 continue
             # the control crosscheck.R uses
-            fit = coxph(t, e, x, ties=ties, eps=1e-12, max_iter=50)
+            fit = coxph(t, e, x, ties=ties, eps=1e-12, max_iter=50, timefix=timefix)
             note = "" if fit.converged and not fit.infinite.any() else "coefficient may be infinite"
             out[f"cox_coef|{ties}|{pair}"] = (float(fit.coef[0]), note)
             out[f"cox_se|{ties}|{pair}"] = (float(fit.se[0]), note)
@@ -186,7 +190,7 @@ def _group_tests(data: SurvData, levels: list,
 
 
 def r_values(data: SurvData, times: list[float], tau: float,
-             levels: list | None = None) -> dict[str, float]:
+             levels: list | None = None, timefix: bool = True) -> dict[str, float]:
     """The same keys computed by R ``survival`` (``harness/r/crosscheck.R``).
 
     The level order (reference first), the time labels of the keys and whether the
@@ -202,7 +206,7 @@ def r_values(data: SurvData, times: list[float], tau: float,
         data.group is not None, np.asarray(levels, dtype=str),
         np.asarray([_fmt_t(t) for t in times] or [""], dtype=str), _fmt_t(tau),
         exact_ties_feasible(data.time, data.event)[0],
-        pair_label(levels) if len(levels) == 2 else "-", simplify=False,
+        pair_label(levels) if len(levels) == 2 else "-", bool(timefix), simplify=False,
     )
     return {k: float(np.asarray(v).reshape(-1)[0]) for k, v in res.items()}
 
@@ -249,7 +253,8 @@ def lifelines_values(data: SurvData, times: list[float], tau: float,
 
 def crosscheck(time: Any, event: Any, group: Any = None, *, times: list[float] | None = None,
                tau: float | None = None, use_r: bool = True, coding: str = "01",
-               use_lifelines: bool = True, reference: Any = None) -> list[CrossRecord]:
+               use_lifelines: bool = True, reference: Any = None,
+               timefix: bool = True) -> list[CrossRecord]:
     """Compute every estimand x variant with Python, R and lifelines.
 
     Parameters
@@ -264,6 +269,10 @@ def crosscheck(time: Any, event: Any, group: Any = None, *, times: list[float] |
     reference : label, optional
         The reference group (HR = 1; default the first label in code-point order). HR and Cox
         rows name it: group ``B vs A``.
+    timefix : bool
+        R's ``timefix`` (aeqSurv merge of nearly equal times, harness/core/timefix.py) on both
+        sides: R equivalent: survival::aeqSurv; timefix=TRUE default (``survfit``,
+        ``survdiff``, ``coxph.control``). lifelines never merges.
 
     Returns
     -------
@@ -271,15 +280,17 @@ def crosscheck(time: Any, event: Any, group: Any = None, *, times: list[float] |
         ``rel_diff`` and ``agree`` compare Python with R (1e-9); None where R has no
         equivalent.
     """
-    data = SurvData.from_arrays(time, event, group, coding=coding)
+    if not isinstance(timefix, bool):
+        raise ValueError(f"timefix must be True or False, got {timefix!r}")
+    data = SurvData.from_arrays(time, event, group, coding=coding, timefix=False)  # as given
     levels = group_levels(data.group, reference) if data.group is not None else []
     times = times or default_times(data.time, data.event)
     if tau is None:
         groups = data.group if data.group is not None else np.zeros(data.n)
         tau = float(min(data.time[groups == g].max() for g in np.unique(groups)))
     allow: dict[str, float] = {}
-    py = python_values(data, times, tau, levels, allow)
-    rv = r_values(data, times, tau, levels) if use_r else {}
+    py = python_values(data, times, tau, levels, allow, timefix)
+    rv = r_values(data, times, tau, levels, timefix) if use_r else {}
     lf = lifelines_values(data, times, tau, levels) if use_lifelines else {}
     records = []
     for key, (value, note) in py.items():

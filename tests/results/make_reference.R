@@ -261,6 +261,46 @@ for (key in names(COX)) {
   }
 }
 
+# ------------------------------------------------------------------------------ timefix
+# R's timefix (aeqSurv) on hand-made nearly equal times, on and off (tests/test_timefix.py).
+# Distinct times have mean ~2.4, so the relative test ties gaps <= ~3.6e-8: 0.1 + 0.2 vs 0.3,
+# 1 vs 1 + 1e-12, 2 vs 2 (1 + 5e-9) and the chain 3, 3 + 3e-8, 3 + 6e-8 are merged (each to
+# its smallest value), 1 + 1e-7 is not. survdiff(timefix = FALSE) runs through
+# harness/r/timefix.R (survival 3.5-3's own survdiff cannot: see there).
+source(file.path(here, "..", "..", "harness", "r", "timefix.R"))
+TF <- data.frame(
+  time = c(0.3, 0.1 + 0.2, 1, 1 + 1e-12, 1 + 1e-7, 2, 2 * (1 + 5e-9), 3, 3 + 3e-8, 3 + 6e-8,
+           4, 4.5, 5, 6, 0.3, 1),
+  status = c(1, 1, 1, 0, 1, 1, 1, 0, 1, 1, 1, 0, 1, 1, 0, 1),
+  g = c(0, 1, 1, 0, 1, 0, 1, 1, 0, 1, 0, 1, 1, 0, 0, 1),
+  s = c(1, 2, 1, 2, 1, 2, 1, 2, 1, 2, 1, 2, 1, 2, 1, 2))
+put("timefix/hand/input", TF$time)
+put("timefix/hand/status", TF$status)
+put("timefix/hand/g", TF$g)
+put("timefix/hand/s", TF$s)
+put("timefix/hand/aeq", aeqSurv(Surv(TF$time, TF$status))[, 1])
+for (tf in c(TRUE, FALSE)) {
+  on <- if (tf) "on" else "off"
+  fit <- survfit(Surv(time, status) ~ g, data = TF, timefix = tf)
+  putlist(paste0("timefix/km/", on), list(time = fit$time, n.risk = fit$n.risk,
+          n.event = fit$n.event, surv = fit$surv, std.err = fit$std.err, lower = fit$lower,
+          upper = fit$upper, strata = fit$strata))
+  for (rho in c(0, 1)) {
+    d <- harness_survdiff(Surv(time, status) ~ g, TF, rho = rho, timefix = tf)
+    putlist(paste0("timefix/survdiff/", on, "/rho", rho),
+            list(obs = d$obs, exp = d$exp, var = d$var, chisq = d$chisq))
+  }
+  d <- harness_survdiff(Surv(time, status) ~ g + strata(s), TF, timefix = tf)
+  putlist(paste0("timefix/survdiff/", on, "/strata"), list(obs = rowSums(d$obs),
+          exp = rowSums(d$exp), chisq = d$chisq))
+  for (ties in c("efron", "breslow", "exact")) {
+    f <- coxph(Surv(time, status) ~ g, data = TF, ties = ties,
+               control = coxph.control(eps = 1e-12, iter.max = 50, timefix = tf))
+    putlist(paste0("timefix/cox/", on, "/", ties), list(coef = coef(f), se = sqrt(f$var[1, 1]),
+            loglik = f$loglik, score = f$score))
+  }
+}
+
 put("meta/R", R.version.string)
 put("meta/survival", as.character(packageVersion("survival")))
 writeLines(lines, file.path(outdir, "reference.tsv"))

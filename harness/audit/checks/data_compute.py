@@ -48,6 +48,12 @@ def _level_mask(case: Case, sl: Slice) -> tuple[np.ndarray, str]:
     return sl.group == str(level), str(level)
 
 
+def _timefix(case: Case) -> tuple[bool, str]:
+    """``method.timefix`` (default true: R's aeqSurv, harness/core/timefix.py) and its note."""
+    tf = bool(case.options.get("timefix", True))
+    return tf, "" if tf else ", timefix off"
+
+
 def _labels(sl: Slice) -> np.ndarray:
     return sl.group if sl.group is not None else np.full(sl.time.size, "all", dtype=object)
 
@@ -59,15 +65,17 @@ def km(case: Case, sl: Slice, use_r: bool) -> Values:
     o = case.options
     ct, cl, t = o.get("conf_type", "log"), float(o.get("conf_level", 0.95)), float(o["time"])
     m, level = _level_mask(case, sl)
-    at = KaplanMeier(ct, cl).fit(sl.time[m], sl.event[m]).at([t], extend=True)
+    tf, tf_note = _timefix(case)
+    at = KaplanMeier(ct, cl).fit(sl.time[m], sl.event[m], timefix=tf).at([t], extend=True)
     py = {"estimate": _f(at.survival), "lower": _f(at.lower), "upper": _f(at.upper),
           "std_err": _f(at.std_err), "n_risk": _f(at.n_risk)}
     r = None
     if use_r:
-        out = _r("harness_data_km", sl.time, sl.event, _labels(sl).astype(str), level, t, ct, cl)
+        out = _r("harness_data_km", sl.time, sl.event, _labels(sl).astype(str), level, t, ct, cl,
+                 tf)
         r = {"estimate": _f(out["surv"]), "lower": _f(out["lower"]), "upper": _f(out["upper"]),
              "std_err": _f(out["std_err"]), "n_risk": _f(out["n_risk"])}
-    return Values(py, r, f"Kaplan-Meier S({t:g}), {ct} CI {cl:g}")
+    return Values(py, r, f"Kaplan-Meier S({t:g}), {ct} CI {cl:g}{tf_note}")
 
 
 def median(case: Case, sl: Slice, use_r: bool) -> Values:
@@ -79,20 +87,21 @@ def median(case: Case, sl: Slice, use_r: bool) -> Values:
     rule, ct = o.get("median_rule", "R"), o.get("conf_type", "log")
     cl = float(o.get("conf_level", 0.95))
     m, level = _level_mask(case, sl)
-    km_fit = KaplanMeier(ct, cl).fit(sl.time[m], sl.event[m])
+    tf, tf_note = _timefix(case)
+    km_fit = KaplanMeier(ct, cl).fit(sl.time[m], sl.event[m], timefix=tf)
     q = km_median(km_fit, rule=rule)
     py = {"estimate": _f(q.estimate), "lower": _f(q.lower), "upper": _f(q.upper)}
     s = km_fit.survival_
     extra = {"min_survival": float(s.min()) if s.size else 1.0, "reason": str(q.reason[0])}
     if rule != "R":
-        return Values(py, None, f"median, {rule} rule", "R's quantile() has only R's rule",
+        return Values(py, None, f"median, {rule} rule{tf_note}", "R's quantile() has only R's rule",
                       extra=extra)
     r = None
     if use_r:
         out = _r("harness_data_median", sl.time, sl.event, _labels(sl).astype(str), level, ct,
-                 cl)
+                 cl, tf)
         r = {k: _f(out[k]) for k in ("estimate", "lower", "upper")}
-    return Values(py, r, f"median, R rule, {ct} CI {cl:g}", extra=extra)
+    return Values(py, r, f"median, R rule, {ct} CI {cl:g}{tf_note}", extra=extra)
 
 
 def logrank(case: Case, sl: Slice, use_r: bool) -> Values:
@@ -106,7 +115,9 @@ def logrank(case: Case, sl: Slice, use_r: bool) -> Values:
     kw = {"rho": rho, "gamma": gamma} if w == "fleming-harrington" else (
         {"rho": rho} if w == "peto" else {})
     cap = {k: float(o[k]) for k in ("t_star", "s_star") if k in o}
-    res = weighted_logrank(sl.time, sl.event, sl.group, sl.strata, weights=w, **kw, **cap)
+    tf, tf_note = _timefix(case)
+    res = weighted_logrank(sl.time, sl.event, sl.group, sl.strata, weights=w, timefix=tf, **kw,
+                           **cap)
     level = case.data.spec.get("level")
     i = list(map(str, res.levels)).index(str(level)) if level is not None else 0
     py = {"estimate": float(res.chisq), "p": float(res.p_value),
@@ -114,14 +125,14 @@ def logrank(case: Case, sl: Slice, use_r: bool) -> Values:
     conv = f"{w} test" + (f" rho={rho:g}" if w in ("peto", "fleming-harrington") else "") + (
         f" gamma={gamma:g}" if w == "fleming-harrington" else "") + "".join(
         f" {k}={v:g}" for k, v in cap.items()) + (
-        ", stratified" if sl.strata is not None else "")
+        ", stratified" if sl.strata is not None else "") + tf_note
     if w not in ("logrank", "peto"):
         return Values(py, None, conv, "survdiff has only the G-rho family (rho)")
     r = None
     if use_r:
         strata = [] if sl.strata is None else sl.strata.astype(str)
         out = _r("harness_data_logrank", sl.time, sl.event, sl.group.astype(str), strata,
-                 rho if w == "peto" else 0.0)
+                 rho if w == "peto" else 0.0, tf)
         r = {"estimate": _f(out["chisq"]), "p": _f(out["p"]),
              "expected": float(np.atleast_1d(out["expected"])[i])}
     return Values(py, r, conv)
@@ -174,44 +185,47 @@ def hazard(case: Case, sl: Slice, use_r: bool) -> Values:
     how, ties = o.get("hr_method", "mantel-haenszel"), o.get("ties", "efron")
     cl = float(o.get("conf_level", 0.95))
     m, num, ref = _two_levels(case, sl)
+    tf, tf_note = _timefix(case)
     if o.get("cox_levels", "pair") == "all":
         if how != "cox":
             raise ValueError("cox_levels = 'all' needs hr_method = 'cox' (the Mantel-Haenszel "
                              "and logrank HRs compare two groups)")
-        return _hazard_all_levels(sl, num, ref, ties, cl, use_r)
+        return _hazard_all_levels(sl, num, ref, ties, cl, use_r, tf, tf_note)
     t, e, x = sl.time[m], sl.event[m], (sl.group[m] == num).astype(float)
     if how == "cox":
-        fit = coxph(t, e, x, ties=ties, conf_level=cl, eps=1e-12, max_iter=50)  # as data.R
+        fit = coxph(t, e, x, ties=ties, conf_level=cl, eps=1e-12, max_iter=50,  # as data.R
+                    timefix=tf)
         py = {"estimate": float(fit.hr[0]), "lower": float(fit.ci[0, 0]),
               "upper": float(fit.ci[0, 1])}
     else:
-        h = hazard_ratio(t, e, x, numerator=1.0, method=how, conf_level=cl)
+        h = hazard_ratio(t, e, x, numerator=1.0, method=how, conf_level=cl, timefix=tf)
         py = {"estimate": h.hr, "lower": h.lower, "upper": h.upper}
     r = None
     if use_r:
-        out = _r("harness_data_hr", t, e, x, how, ties, cl)
+        out = _r("harness_data_hr", t, e, x, how, ties, cl, tf)
         r = {"estimate": _f(out["hr"]), "lower": _f(out["lower"]), "upper": _f(out["upper"])}
-    conv = f"HR {num} vs {ref}, {how}" + (f" ({ties} ties)" if how == "cox" else "")
+    conv = f"HR {num} vs {ref}, {how}" + (f" ({ties} ties)" if how == "cox" else "") + tf_note
     return Values(py, r, conv)
 
 
-def _hazard_all_levels(sl: Slice, num: str, ref: str, ties: str, cl: float,
-                       use_r: bool) -> Values:
+def _hazard_all_levels(sl: Slice, num: str, ref: str, ties: str, cl: float, use_r: bool,
+                       tf: bool, tf_note: str) -> Values:
     """The numerator's HR from one Cox model of every level against the reference."""
     from harness.core.cox import coxph
 
     others = [lv for lv in sorted(set(sl.group.tolist())) if lv != ref]
     x = np.column_stack([(sl.group == lv).astype(float) for lv in others])
     j = others.index(num)
-    fit = coxph(sl.time, sl.event, x, ties=ties, conf_level=cl, eps=1e-12, max_iter=50)
+    fit = coxph(sl.time, sl.event, x, ties=ties, conf_level=cl, eps=1e-12, max_iter=50,
+                timefix=tf)
     py = {"estimate": float(fit.hr[j]), "lower": float(fit.ci[j, 0]),
           "upper": float(fit.ci[j, 1])}
     r = None
     if use_r:
-        out = _r("harness_data_hr_levels", sl.time, sl.event, x, j + 1, ties, cl)
+        out = _r("harness_data_hr_levels", sl.time, sl.event, x, j + 1, ties, cl, tf)
         r = {"estimate": _f(out["hr"]), "lower": _f(out["lower"]), "upper": _f(out["upper"])}
     conv = (f"HR {num} vs {ref}, Cox ({ties} ties) with every level of {len(others) + 1} "
-            "against the reference")
+            "against the reference") + tf_note
     return Values(py, r, conv)
 
 
@@ -250,8 +264,9 @@ def cox(case: Case, sl: Slice, use_r: bool) -> Values:
     o = case.options
     ties, test = o.get("ties", "efron"), o.get("test", TEST_VALUES["cox_p_from_data"][0])
     x, names, j, term = _design(case, sl)
+    tf, tf_note = _timefix(case)
     fit = coxph(sl.time, sl.event, x, sl.strata, ties=ties, names=names, eps=1e-12,
-                max_iter=50)  # converged as data.R
+                max_iter=50, timefix=tf)  # converged as data.R
     py = {"coef": float(fit.coef[j]), "se": float(fit.se[j]), "z": float(fit.z[j]),
           "wald_chisq": float(fit.z[j]) ** 2,
           "wald_p": float(fit.p[j]), "score": fit.score.chisq, "score_p": fit.score.p_value,
@@ -259,14 +274,14 @@ def cox(case: Case, sl: Slice, use_r: bool) -> Values:
     r = None
     if use_r:
         strata = [] if sl.strata is None else sl.strata.astype(str)
-        out = _r("harness_data_cox", sl.time, sl.event, x, strata, ties, j + 1)
+        out = _r("harness_data_cox", sl.time, sl.event, x, strata, ties, j + 1, tf)
         r = {k: _f(out[k]) for k in ("coef", "se", "z", "wald_chisq", "wald_p", "score",
                                      "score_p", "lr", "lr_p")}
     pick = {"wald": ("wald_chisq", "wald_p"), "score": ("score", "score_p"),
             "lr": ("lr", "lr_p")}[test]
     keep = lambda d: None if d is None else {  # noqa: E731
         "coef": d["coef"], "se": d["se"], "z": d["z"], "estimate": d[pick[0]], "p": d[pick[1]]}
-    return Values(keep(py), keep(r), f"Cox ({ties} ties), term {term}, {test} test")
+    return Values(keep(py), keep(r), f"Cox ({ties} ties), term {term}, {test} test{tf_note}")
 
 
 def rmst(case: Case, sl: Slice, use_r: bool) -> Values:
@@ -285,7 +300,8 @@ def rmst(case: Case, sl: Slice, use_r: bool) -> Values:
         ref = ""
     # the difference compares two levels; a single RMST pools the rows kept (one curve)
     labels = sl.group[m].astype(str) if diff else np.full(int(m.sum()), "all", dtype=object)
-    fit = KaplanMeier().fit(sl.time[m], sl.event[m], labels)
+    tf, tf_note = _timefix(case)
+    fit = KaplanMeier().fit(sl.time[m], sl.event[m], labels, timefix=tf)
     if diff:
         d = rmst_difference(fit, tau, group_a=num, group_b=ref, conf_level=cl)
         py = {"estimate": d.difference, "lower": d.lower, "upper": d.upper, "p": d.p_value}
@@ -293,7 +309,7 @@ def rmst(case: Case, sl: Slice, use_r: bool) -> Values:
         py = {"estimate": float(km_rmst(fit, tau).rmst[0])}
     r = None
     if use_r:
-        out = _r("harness_data_rmst", sl.time[m], sl.event[m], labels.astype(str), tau)
+        out = _r("harness_data_rmst", sl.time[m], sl.event[m], labels.astype(str), tau, tf)
         lv = list(np.atleast_1d(out["levels"]))
         rm, se = np.atleast_1d(out["rmst"]), np.atleast_1d(out["se"])
         if diff:
@@ -304,7 +320,7 @@ def rmst(case: Case, sl: Slice, use_r: bool) -> Values:
                  "p": 2 * _norm_sf(abs(dd) / s)}
         else:
             r = {"estimate": float(rm[0])}
-    conv = f"RMST up to {tau:g}" + (f", {num} minus {ref}" if diff else "")
+    conv = f"RMST up to {tau:g}" + (f", {num} minus {ref}" if diff else "") + tf_note
     return Values(py, r, conv)
 
 

@@ -10,10 +10,13 @@ Classes (per key, or per block when a whole estimator raised on one side):
 ``error_python``    Python raised, R gave values (unexplained unless documented)
 ``error_r``         R stopped, Python gave values (unexplained unless documented)
 ``missing``         a key on one side only (unexplained)
-``timefix``         R's ``timefix`` merged times of this set (``aeqSurv``), Python does not:
-                    any difference on such a set is put here
 ``doc:<reason>``    a documented difference, pinned by a test (``DOCUMENTED`` below)
 ==================  =========================================================================
+
+Both sides run with the set's ``timefix`` (R's ``aeqSurv`` on or off, see
+:mod:`harness.core.timefix`), so sets with nearly equal times are judged like any other:
+there is no ``timefix`` class any more. R's ``timefix_merged`` key (whether ``aeqSurv``
+changed a time of the set) is information, not compared.
 """
 
 from __future__ import annotations
@@ -155,7 +158,6 @@ def _block_error_class(block: str, perr, rerr, py: dict, r: dict) -> str:
 def classify(set_id: str, py: dict, r: dict) -> list[Finding]:
     """Every key of the set with its class (``agree`` included, for the counts)."""
     out: list[Finding] = []
-    timefix = r.get("timefix_merged", 0.0) == 1.0
     blocks = {k[6:] for k in list(py) + list(r) if k.startswith("block:")}
     errs = set()
     for b in sorted(blocks):
@@ -183,9 +185,6 @@ def classify(set_id: str, py: dict, r: dict) -> list[Finding]:
             if not ctx["flags_agree"]:
                 out.append(Finding(set_id, f"warn:cox_{ties}", "value",
                                    py.get(f"warn:cox_{ties}", ""), r.get(f"warn:cox_{ties}", "")))
-    if timefix:
-        out = [f if f.cls == "agree" or f.cls.startswith("doc:") else
-               Finding(f.set_id, f.key, "timefix", f.python, f.r) for f in out]
     return out
 
 

@@ -5,8 +5,13 @@ strata. Families: ``basic``, ``heavy_ties`` (integer times 1..5), ``all_censored
 ``group_no_events``, ``k_groups`` (3-6 small arms), ``strata``, ``zero_huge`` (zero times and
 times near 1e8 or 1e-8), ``tiny_spacing`` (times 1e-9 apart: R's timefix merges them),
 ``float_noise`` (round times perturbed by a few ulps), ``tiny_n`` (1-6 rows), ``separation``
-(one group's events all before the other's), ``large`` (16k-98k rows; only with ``large=True``).
-Set ``i`` of seed ``s`` is the same on every machine (numpy ``default_rng([s, i])``).
+(one group's events all before the other's), ``near_equal`` (times on a 0.1 grid, some moved by
+1e-12, 1e-9 or 1e-7 relative, some computed as sums such as 0.1 + 0.2, short chains 1e-8 apart
+and values within 1.5e-8 of 0: ties R's timefix restores next to gaps it keeps),
+``large`` (16k-98k rows; only with ``large=True``).
+Set ``i`` of seed ``s`` is the same on every machine (numpy ``default_rng([s, i])``); half of
+the sets (drawn from ``default_rng([s, i, 1])``) run with ``timefix`` off on both sides (R's
+``timefix = FALSE``), the others with R's default ``timefix = TRUE``.
 """
 
 from __future__ import annotations
@@ -18,7 +23,7 @@ import numpy as np
 __all__ = ["FAMILIES", "FuzzSet", "generate", "make_set"]
 
 FAMILIES = ("basic", "heavy_ties", "all_censored", "group_no_events", "k_groups", "strata",
-            "zero_huge", "tiny_spacing", "float_noise", "tiny_n", "separation")
+            "zero_huge", "tiny_spacing", "float_noise", "tiny_n", "separation", "near_equal")
 
 
 @dataclass
@@ -33,12 +38,14 @@ class FuzzSet:
     strata: np.ndarray | None = None
     km_times: list = field(default_factory=list)
     tau: float = 1.0
+    timefix: bool = True
 
     def subset(self, rows: np.ndarray, suffix: str = "s") -> FuzzSet:
         return finish(FuzzSet(f"{self.id}{suffix}", self.family, self.time[rows],
                               self.status[rows],
                               None if self.group is None else self.group[rows],
-                              None if self.strata is None else self.strata[rows]))
+                              None if self.strata is None else self.strata[rows],
+                              timefix=self.timefix))
 
     @property
     def n(self) -> int:
@@ -105,7 +112,27 @@ def make_set(seed: int, i: int, family: str | None = None, large: bool = False) 
         status = np.where(g == 0, 1, status)
     elif fam == "large":
         time = np.ceil(time * 10) / 10
-    return finish(FuzzSet(f"{seed}-{i}", fam, time.astype(float), status, g, strata))
+    elif fam == "near_equal":
+        time = _near_equal(rng, time)
+    timefix = bool(np.random.default_rng([seed, i, 1]).integers(2))
+    return finish(FuzzSet(f"{seed}-{i}", fam, time.astype(float), status, g, strata,
+                          timefix=timefix))
+
+
+def _near_equal(rng, time: np.ndarray) -> np.ndarray:
+    """Times on a 0.1 grid, perturbed so that some pairs are within R's timefix tolerance
+    (1.49e-8, absolute or relative to the mean distinct time) and some just outside it."""
+    n = time.size
+    base = np.maximum(np.round(time, 1), 0.1)
+    rel = np.array([0.0, 1e-12, 1e-9, 1e-7])[rng.integers(0, 4, n)]
+    out = base * (1 + rel * rng.choice([-1.0, 1.0], n))
+    sums = rng.random(n) < 0.2  # 0.1 + 0.2 style: a decimal reached by a float sum
+    out[sums] = np.round(base[sums] - 0.1, 1) + 0.1
+    chain = rng.random(n) < 0.1  # runs whose neighbours are 1e-8 apart (relative)
+    out[chain] = base[chain] * (1 + 1e-8 * rng.integers(0, 4, int(chain.sum())))
+    tiny = rng.random(n) < 0.05  # within 1.5e-8 of 0: tied by the absolute test
+    out[tiny] = rng.integers(0, 3, int(tiny.sum())) * 6e-9
+    return out
 
 
 def generate(n_sets: int, seed: int = 1, large: int = 0) -> list[FuzzSet]:

@@ -35,7 +35,7 @@ def _km(out: dict, s: FuzzSet, group: np.ndarray, ct: str) -> None:
 
     if not s.km_times:
         return
-    km = KaplanMeier(conf_type=ct).fit(s.time, s.status, group)
+    km = KaplanMeier(conf_type=ct).fit(s.time, s.status, group, timefix=s.timefix)
     a = km.at(s.km_times, extend=True)
     for i in range(a.group.size):
         k = f"km|{ct}|{a.group[i]}|{s.km_times.index(float(a.time[i])) + 1}|"
@@ -50,7 +50,8 @@ def _quantile(out: dict, s: FuzzSet, group: np.ndarray) -> None:
     from harness.core.km import KaplanMeier
     from harness.core.quantiles import quantiles
 
-    q = quantiles(KaplanMeier().fit(s.time, s.status, group), (0.25, 0.5, 0.75), rule="R")
+    q = quantiles(KaplanMeier().fit(s.time, s.status, group, timefix=s.timefix),
+                  (0.25, 0.5, 0.75), rule="R")
     for i in range(q.group.size):
         k = f"quantile|{round(100 * q.prob[i])}|{q.group[i]}|"
         out[k + "est"] = float(q.estimate[i])
@@ -62,7 +63,7 @@ def _rmst(out: dict, s: FuzzSet, group: np.ndarray) -> None:
     from harness.core.km import KaplanMeier
     from harness.core.rmst import rmst
 
-    res = rmst(KaplanMeier().fit(s.time, s.status, group), s.tau)
+    res = rmst(KaplanMeier().fit(s.time, s.status, group, timefix=s.timefix), s.tau)
     for i in range(res.group.size):
         out[f"rmst|{res.group[i]}|rmean"] = float(res.rmst[i])
         out[f"rmst|{res.group[i]}|se"] = float(res.se[i])
@@ -71,7 +72,7 @@ def _rmst(out: dict, s: FuzzSet, group: np.ndarray) -> None:
 def _survdiff(out: dict, s: FuzzSet, rho: int) -> None:
     from harness.core.logrank import survdiff
 
-    res = survdiff(s.time, s.status, s.group, s.strata, rho=float(rho))
+    res = survdiff(s.time, s.status, s.group, s.strata, rho=float(rho), timefix=s.timefix)
     out[f"survdiff|rho{rho}|chisq"] = float(res.chisq)
     out[f"survdiff|rho{rho}|p"] = float(res.p_value)
 
@@ -80,7 +81,8 @@ def _hr(out: dict, s: FuzzSet) -> None:
     from harness.core.hazard import hazard_ratio
 
     for method in ("mantel-haenszel", "logrank"):
-        out[f"hr|{method}"] = float(hazard_ratio(s.time, s.status, s.group, method=method).hr)
+        out[f"hr|{method}"] = float(hazard_ratio(s.time, s.status, s.group, method=method,
+                                                 timefix=s.timefix).hr)
 
 
 def _cox(out: dict, s: FuzzSet, ties: str) -> None:
@@ -88,7 +90,7 @@ def _cox(out: dict, s: FuzzSet, ties: str) -> None:
 
     k = int(s.group.max()) + 1
     x = np.column_stack([(s.group == j).astype(float) for j in range(1, k)])
-    fit = coxph(s.time, s.status, x, s.strata, ties=ties)
+    fit = coxph(s.time, s.status, x, s.strata, ties=ties, timefix=s.timefix)
     p = f"cox_{ties}|"
     for j in range(k - 1):
         out[f"{p}coef|{j + 1}"] = float(fit.coef[j])

@@ -15,6 +15,8 @@ from harness.tools.fuzz.generate import FuzzSet
 __all__ = ["R_SCRIPT", "r_values", "encode"]
 
 R_SCRIPT = Path(str(resources.files("harness.tools.fuzz") / "fuzz.R"))
+#: survdiff with ``timefix = FALSE`` (survival 3.5-3 cannot run it from a formula)
+R_TIMEFIX = Path(str(resources.files("harness.r") / "timefix.R"))
 
 
 def _hex(values) -> str:
@@ -26,10 +28,10 @@ def _ints(values) -> str:
 
 
 def encode(s: FuzzSet, exact: bool) -> str:
-    """One input line: id, times, status, group, strata, km times, tau, exact flag."""
+    """One input line: id, times, status, group, strata, km times, tau, exact flag, timefix."""
     return "\t".join([s.id, _hex(s.time) or "-", _ints(s.status) if s.n else "-",
                       _ints(s.group), _ints(s.strata), _hex(s.km_times) or "-",
-                      float(s.tau).hex(), "1" if exact else "0"])
+                      float(s.tau).hex(), "1" if exact else "0", "1" if s.timefix else "0"])
 
 
 def _parse(text: str) -> dict[str, dict]:
@@ -55,7 +57,8 @@ def r_values(sets: list[FuzzSet], exact: dict[str, bool], timeout: float = 3600)
     with tempfile.TemporaryDirectory() as tmp:
         inp, outp = Path(tmp) / "in.tsv", Path(tmp) / "out.tsv"
         inp.write_text("\n".join(encode(s, exact[s.id]) for s in sets) + "\n")
-        proc = subprocess.run([rscript, "--vanilla", str(R_SCRIPT), str(inp), str(outp)],
+        proc = subprocess.run([rscript, "--vanilla", str(R_SCRIPT), str(inp), str(outp),
+                               str(R_TIMEFIX)],
                               capture_output=True, text=True, timeout=timeout)
         if proc.returncode != 0:
             raise RuntimeError(f"Rscript fuzz.R failed: {proc.stderr.strip()[-500:]}")

@@ -71,9 +71,10 @@ def render_markdown(c: Campaign, command: str = "") -> str:
     lines += ["", "Documented differences (each pinned by a test: tests/fuzz/regressions/,",
               "tests/test_cox.py, tests/test_logrank_properties.py):", ""]
     lines += [f"- `doc:{k}`: {v}" for k, v in DOCUMENTED.items()]
-    lines += ["", "`timefix`: R's `aeqSurv` merged nearly equal times of the set (R's default",
-              "`timefix = TRUE`); the core does not merge, so differences on such sets are",
-              "expected until the conventions issue adds timefix.", ""]
+    merged = [s for s in c.sets if c.r.get(s.id, {}).get("timefix_merged") == 1.0]
+    on = sum(s.timefix for s in merged)
+    lines += ["", f"Sets where R's `aeqSurv` changes a time: {len(merged)} ({on} run with "
+              f"`timefix` on, {len(merged) - on} off, on both sides).", ""]
     un = c.unexplained
     lines += [f"## Unexplained: {len(un)}", ""]
     for f in un[:200]:

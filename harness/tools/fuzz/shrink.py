@@ -80,11 +80,11 @@ def shrink(s: FuzzSet, fails: Callable[[list[FuzzSet]], list[bool]],
     simpler = []
     if cur.strata is not None:
         simpler.append(finish(FuzzSet(cur.id + "~ns", cur.family, cur.time, cur.status,
-                                      cur.group, None)))
+                                      cur.group, None, timefix=cur.timefix)))
     rounded = np.round(cur.time, 2)
     if not np.array_equal(rounded, cur.time):
         simpler.append(finish(FuzzSet(cur.id + "~r", cur.family, rounded, cur.status,
-                                      cur.group, cur.strata)))
+                                      cur.group, cur.strata, timefix=cur.timefix)))
     for cand in simpler:
         if rounds < max_rounds and fails([cand])[0]:
             cur = cand
@@ -120,13 +120,14 @@ def freeze(s: FuzzSet, directory: Path, note: str, name: str | None = None) -> P
         "group": None if s.group is None else s.group.tolist(),
         "strata": None if s.strata is None else s.strata.tolist(),
         "km_times": [float(t).hex() for t in s.km_times], "tau": float(s.tau).hex(),
-        "exact": exact,
+        "exact": exact, "timefix": s.timefix,
         "r_values": hexed,
         "r_nonfinite": {k: repr(v) for k, v in r.items()
                         if isinstance(v, float) and not math.isfinite(v)},
         "classes": classes,
         "r_code": {"script": "harness/tools/fuzz/fuzz.R",
-                   "command": "Rscript --vanilla harness/tools/fuzz/fuzz.R IN.tsv OUT.tsv",
+                   "command": "Rscript --vanilla harness/tools/fuzz/fuzz.R IN.tsv OUT.tsv "
+                              "harness/r/timefix.R",
                    "input_line": encode(s, exact),
                    "sha256": hashlib.sha256(R_SCRIPT.read_bytes()).hexdigest(),
                    "versions": _r_versions()},
@@ -144,7 +145,8 @@ def load_frozen(path: Path) -> tuple[FuzzSet, dict, dict]:
                 np.array(rec["status"], dtype=int),
                 None if rec["group"] is None else np.array(rec["group"], dtype=int),
                 None if rec["strata"] is None else np.array(rec["strata"], dtype=int),
-                [float.fromhex(t) for t in rec["km_times"]], float.fromhex(rec["tau"]))
+                [float.fromhex(t) for t in rec["km_times"]], float.fromhex(rec["tau"]),
+                timefix=rec.get("timefix", True))
     r: dict = {}
     for k, v in rec["r_values"].items():
         if v is None:
