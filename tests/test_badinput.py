@@ -97,6 +97,10 @@ def _materialize(entry: dict, tmp: Path) -> None:
         _write(tmp / "pack" / "table1.toml", _subst(entry["case"], tmp), entry)
     if "csv" in entry:
         _write(tmp / "data.csv", _subst(entry["csv"], tmp), entry)
+    if "pack_gen" in entry:  # the seed pack's cases repeated to n (harness/tools/bigpack.py)
+        from harness.tools.bigpack import make_big_pack
+
+        make_big_pack(tmp / "pack", **entry["pack_gen"])
     if "csv_gen" in entry:
         _write(tmp / "data.csv", _generated_csv(**entry["csv_gen"]), {})
     for name, text in entry.get("files", {}).items():

@@ -115,7 +115,9 @@ def require() -> None:
         raise RUnavailable(status.reason)
 
 
+@functools.cache
 def _converter():
+    """The local conversion rules (built once: building them took ~2 ms, once per R call)."""
     import rpy2.robjects as ro
     from rpy2.robjects import numpy2ri, pandas2ri
 
@@ -188,6 +190,7 @@ def _to_py(obj: Any) -> Any:
 
 def _to_r(value: Any):
     """Turn a Python argument into an R object."""
+    import rpy2.rinterface as ri
     import rpy2.robjects as ro
 
     if isinstance(value, dict):
@@ -212,13 +215,28 @@ def _to_r(value: Any):
         if kind == "b":
             return ro.BoolVector(value.tolist())
         if kind in "iu":
-            return ro.IntVector(value.astype(int).tolist())
+            return _int_vector(value)
         if kind == "f":
-            return ro.FloatVector(value.tolist())
+            # one memory copy (10^6 values: ~0.02 s; through a Python list ~1 s)
+            return ro.FloatVector(ri.FloatSexpVector.from_memoryview(
+                memoryview(np.ascontiguousarray(value, dtype=np.float64))))
         if kind in "USO":
             return ro.StrVector([str(v) for v in value.tolist()])
     with _local():
         return ro.conversion.get_conversion().py2rpy(value)
+
+
+def _int_vector(value: np.ndarray):
+    """An integer array as an R integer vector; values beyond R's int range (or R's NA code)
+    take the element-wise path, which refuses them as before."""
+    import rpy2.rinterface as ri
+    import rpy2.robjects as ro
+
+    v = value.astype(np.int64)
+    if v.size and (int(v.min()) <= _R_NA_INTEGER or int(v.max()) > 2**31 - 1):
+        return ro.IntVector(v.tolist())
+    return ro.IntVector(ri.IntSexpVector.from_memoryview(
+        memoryview(np.ascontiguousarray(v, dtype=np.int32))))
 
 
 def _local():

@@ -9,6 +9,7 @@ Gehan-Breslow-Wilcoxon, Tarone-Ware, Fleming-Harrington) are listed with Python 
 
 from __future__ import annotations
 
+import gc
 import math
 from dataclasses import asdict, dataclass
 from typing import Any
@@ -19,7 +20,7 @@ import pandas as pd
 from harness.core.agreement import agree, rel_diff
 from harness.core.km import CONF_TYPES, KaplanMeier
 from harness.core.survdata import SurvData
-from harness.tools.crossinput import group_levels, time_label
+from harness.tools.crossinput import compact_labels, group_levels, level_codes, time_label
 
 
 @dataclass(frozen=True)
@@ -72,6 +73,17 @@ EXACT_TIES_MAX_N = 5000
 EXACT_TIES_MAX_TIED = 60
 
 
+#: above this many rows lifelines' group tests are skipped and the output says so on their rows:
+#: its Cox fit (the Efron step loops in Python over the distinct times: ~25-50 s at 10^6 rows,
+#: more than everything else together) and its log-rank test (~400 bytes a row: +0.4 GB at
+#: 10^6). lifelines' KM, median and RMST (one curve per group) still run at any size.
+LIFELINES_TESTS_MAX_N = 100_000
+
+#: the note of the group-test rows when no event occurred (all censored)
+NO_EVENTS_NOTE = ("no events (all censored): the group tests, hazard ratios and Cox model are "
+                  "undefined; not computed in Python or R")
+
+
 def exact_ties_feasible(time: np.ndarray, event: np.ndarray) -> tuple[bool, str]:
     """Whether the exact-ties Cox fit is run, and the reason when it is not."""
     if time.size > EXACT_TIES_MAX_N:
@@ -109,6 +121,8 @@ def python_values(data: SurvData, times: list[float], tau: float,
     for ct in CONF_TYPES:
         km = KaplanMeier(conf_type=ct).fit(data.time, data.event, group, timefix=timefix)
         at = km.at(times, extend=True).summary
+        del km
+        gc.collect()  # a fit refers to itself (groups_): free its n-sized arrays before the next
         for _, row in at.iterrows():
             label, tt = str(row["group"]), _fmt_t(row["time"])
             if ct == "log":
@@ -127,6 +141,8 @@ def python_values(data: SurvData, times: list[float], tau: float,
                 out[f"median_lower|R (log)|{label}"] = (row["lower"], "")
                 out[f"median_upper|R (log)|{label}"] = (row["upper"], "")
     res = rmst(km, tau).summary
+    del km
+    gc.collect()
     for _, row in res.iterrows():
         label = str(row["group"])
         out[f"rmst(tau={_fmt_t(tau)})|-|{label}"] = (row["rmst"], "")
@@ -150,6 +166,8 @@ def _group_tests(data: SurvData, levels: list, allow: dict[str, float],
 
     out: dict[str, tuple[float, str]] = {}
     t, e, g = data.time, data.event, data.group
+    if not e.any():
+        return _no_event_rows(levels)
     variants = {
         "log-rank (rho=0)": dict(weights="logrank"),
         "Peto & Peto (rho=1)": dict(weights="peto", rho=1.0),
@@ -189,6 +207,19 @@ def _group_tests(data: SurvData, levels: list, allow: dict[str, float],
     return out
 
 
+def _no_event_rows(levels: list) -> dict[str, tuple[float, str]]:
+    """The group-test rows when nothing happened: NaN with :data:`NO_EVENTS_NOTE`."""
+    out = {f"p|{name}|-": (math.nan, NO_EVENTS_NOTE) for name in (
+        "log-rank (rho=0)", "Peto & Peto (rho=1)", "Gehan-Breslow-Wilcoxon", "Tarone-Ware",
+        "Fleming-Harrington (1,1)")}
+    if len(levels) == 2:
+        pair = pair_label(levels)
+        out[f"hr|Mantel-Haenszel (Prism)|{pair}"] = (math.nan, NO_EVENTS_NOTE)
+        for ties in ("efron", "breslow", "exact"):
+            out[f"cox_coef|{ties}|{pair}"] = (math.nan, NO_EVENTS_NOTE)
+    return out
+
+
 def r_values(data: SurvData, times: list[float], tau: float,
              levels: list | None = None, timefix: bool = True) -> dict[str, float]:
     """The same keys computed by R ``survival`` (``harness/r/crosscheck.R``).
@@ -198,11 +229,14 @@ def r_values(data: SurvData, times: list[float], tau: float,
     """
     from harness.r import bridge as rbridge
 
-    group = data.group if data.group is not None else np.zeros(data.n)
-    levels = [str(v) for v in (levels or data.levels())] or ["all"]
+    levels = list(levels or data.levels())
+    # integer codes into the level order cross the bridge, not one string per row
+    codes = (level_codes(data.group, levels) + 1 if data.group is not None
+             else np.ones(data.n, dtype=np.int32))
+    levels = [str(v) for v in levels] or ["all"]
     res = rbridge.call(
-        "harness_crosscheck", data.time, data.event.astype(int),
-        np.asarray([str(v) for v in group.tolist()]), np.asarray(times, float), float(tau),
+        "harness_crosscheck", data.time, data.event.astype(np.int32),
+        codes, np.asarray(times, float), float(tau),
         data.group is not None, np.asarray(levels, dtype=str),
         np.asarray([_fmt_t(t) for t in times] or [""], dtype=str), _fmt_t(tau),
         exact_ties_feasible(data.time, data.event)[0],
@@ -212,8 +246,12 @@ def r_values(data: SurvData, times: list[float], tau: float,
 
 
 def lifelines_values(data: SurvData, times: list[float], tau: float,
-                     levels: list | None = None) -> dict[str, float]:
-    """The keys lifelines has: KM survival and log-log limits, median, RMST, log-rank, Cox efron."""
+                     levels: list | None = None,
+                     notes: dict[str, str] | None = None) -> dict[str, float]:
+    """The keys lifelines has: KM survival and log-log limits, median, RMST, log-rank, Cox efron.
+
+    Above :data:`LIFELINES_TESTS_MAX_N` rows the log-rank test and the Cox fit are skipped and
+    ``notes`` receives, for their keys, the sentence that says so."""
     from lifelines import CoxPHFitter, KaplanMeierFitter
     from lifelines.statistics import multivariate_logrank_test
     from lifelines.utils import restricted_mean_survival_time
@@ -233,15 +271,24 @@ def lifelines_values(data: SurvData, times: list[float], tau: float,
         out[f"median|lifelines|{label}"] = float(kmf.median_survival_time_)
         out[f"rmst(tau={_fmt_t(tau)})|-|{label}"] = float(
             restricted_mean_survival_time(kmf, t=tau))
-    if data.group is not None and len(data.levels()) >= 2:
+    if data.group is not None and len(data.levels()) >= 2 and data.n > LIFELINES_TESTS_MAX_N:
+        why = (f"lifelines log-rank and Cox skipped: {data.n} rows > {LIFELINES_TESTS_MAX_N} "
+               "(their cost: ~0.4 GB and ~30 s at 10^6 rows)")
+        levels = levels or data.levels()
+        keys = ["chisq|log-rank (rho=0)|-", "p|log-rank (rho=0)|-"]
+        if len(levels) == 2:
+            keys += [f"cox_coef|efron|{pair_label(levels)}", f"cox_se|efron|{pair_label(levels)}"]
+        if notes is not None:
+            notes.update(dict.fromkeys(keys, why))
+    elif data.group is not None and len(data.levels()) >= 2:
         res = multivariate_logrank_test(data.time, data.group, data.event)
         out["chisq|log-rank (rho=0)|-"] = float(res.test_statistic)
         out["p|log-rank (rho=0)|-"] = float(res.p_value)
         levels = levels or data.levels()
         if len(levels) == 2:
+            pair = pair_label(levels)
             x = (data.group == levels[1]).astype(int)
             frame = pd.DataFrame({"T": data.time, "E": data.event.astype(int), "x": x})
-            pair = pair_label(levels)
             try:
                 cph = CoxPHFitter().fit(frame, "T", "E")
                 out[f"cox_coef|efron|{pair}"] = float(cph.params_["x"])
@@ -249,6 +296,20 @@ def lifelines_values(data: SurvData, times: list[float], tau: float,
             except Exception:  # lifelines raises on separation; reported as missing
                 pass
     return out
+
+
+def _release_freed_memory() -> None:
+    """Return freed heap pages to the system (glibc's ``malloc_trim``; elsewhere a no-op).
+
+    R frees its fits of 10^6 rows after the call (``gc()`` in crosscheck.R), but glibc keeps
+    the freed pages mapped: without the trim they count against the peak of what follows."""
+    import ctypes
+    import ctypes.util
+
+    try:
+        ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6").malloc_trim(0)
+    except (OSError, AttributeError):  # not glibc
+        pass
 
 
 def crosscheck(time: Any, event: Any, group: Any = None, *, times: list[float] | None = None,
@@ -282,7 +343,8 @@ def crosscheck(time: Any, event: Any, group: Any = None, *, times: list[float] |
     """
     if not isinstance(timefix, bool):
         raise ValueError(f"timefix must be True or False, got {timefix!r}")
-    data = SurvData.from_arrays(time, event, group, coding=coding, timefix=False)  # as given
+    # as given: each estimator applies timefix itself
+    data = SurvData.from_arrays(time, event, compact_labels(group), coding=coding, timefix=False)
     levels = group_levels(data.group, reference) if data.group is not None else []
     times = times or default_times(data.time, data.event)
     if tau is None:
@@ -291,10 +353,15 @@ def crosscheck(time: Any, event: Any, group: Any = None, *, times: list[float] |
     allow: dict[str, float] = {}
     py = python_values(data, times, tau, levels, allow, timefix)
     rv = r_values(data, times, tau, levels, timefix) if use_r else {}
-    lf = lifelines_values(data, times, tau, levels) if use_lifelines else {}
+    _release_freed_memory()
+    lf_notes: dict[str, str] = {}
+    lf = lifelines_values(data, times, tau, levels, lf_notes) if use_lifelines else {}
+    gc.collect()  # lifelines' n-sized frames are garbage in reference cycles
     records = []
     for key, (value, note) in py.items():
         estimand, variant, label = key.split("|", 2)
+        if key in lf_notes:
+            note = (note + "; " if note else "") + lf_notes[key]
         r = rv.get(key)
         if use_r and r is None and not note:
             note = "R survival has no such variant"

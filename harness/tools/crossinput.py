@@ -157,6 +157,40 @@ def group_levels(labels: np.ndarray, reference: str | None) -> list[str]:
     return [reference] + [g for g in found if g != reference]
 
 
+#: labels are held as fixed-width text (numpy ``<U``) when that costs at most this many bytes:
+#: sorting and comparing them is then ~10 times faster than Python string objects (10^6 rows)
+COMPACT_LABEL_BYTES = 256 * 2**20
+
+
+def compact_labels(labels):
+    """Text labels as a numpy string array (same values, faster to sort and compare); other
+    labels (numbers, mixed types, or text too long to hold compactly) are returned unchanged."""
+    if labels is None:
+        return None
+    arr = np.asarray(labels)
+    if arr.dtype != object or arr.size == 0:
+        return arr
+    if pd.api.types.infer_dtype(arr, skipna=False) != "string":
+        return arr
+    width = int(pd.Series(arr).str.len().max())
+    if 4 * max(width, 1) * arr.size > COMPACT_LABEL_BYTES:
+        return arr
+    return arr.astype(f"<U{max(width, 1)}")
+
+
+def level_codes(labels: np.ndarray, levels: list) -> np.ndarray:
+    """The index of each label in ``levels`` (int32; every label must be a level).
+
+    R equivalent: ``as.integer(factor(labels, levels = levels)) - 1``."""
+    pos = {lv: i for i, lv in enumerate(levels)}
+    try:
+        uniq, inv = np.unique(labels, return_inverse=True)
+    except TypeError:  # mixed label types numpy cannot sort
+        return np.fromiter((pos[v] for v in labels.tolist()), np.int32, labels.size)
+    lut = np.asarray([pos[u] for u in uniq.tolist()], dtype=np.int32)
+    return lut[inv.reshape(-1)]
+
+
 def describe_groups(labels: np.ndarray, levels: list[str]) -> str:
     """``groups found: 'A' (n=10, reference), 'B' (n=12)`` in level order."""
     counts = pd.Series(labels).value_counts()
