@@ -3,6 +3,7 @@
 from harness.tools.benchmarks import (  # noqa: F401
     core,
     cox,
+    ranges,
     resampling,
     simulate,
 )
