@@ -3,8 +3,8 @@
 the cached ranges.
 
 ``--quick`` times the ranges of one comparison (the first with the most held-out numbers) on
-one core against its share of the budget (5 min x 2 cores / number of comparisons); the full run rebuilds the whole seed pack (sets,
-then ranges) with 2 workers into a temporary folder. Times are wall times of one run
+one core against its share of the budget (5 min x 2 cores / number of comparisons); the full
+run rebuilds the whole seed pack (sets, then ranges) with 2 workers into a temporary folder. Times are wall times of one run
 (searches are deterministic, so one run is the measurement).
 """
 
@@ -42,7 +42,7 @@ def _quick_spec(specs: list):
 def bench_ranges(quick: bool) -> list[BenchResult]:
     from harness.audit import run_audit
     from harness.ipd.io import read_csv, read_outcomes
-    from harness.ipd.reconstruct.ranges import pair_state, comparison_ranges, ranges_pack
+    from harness.ipd.reconstruct.ranges import comparison_ranges, pair_state, ranges_pack
     from harness.pack.comparisons import load_specs
 
     pack = _seed_pack()
