@@ -4,8 +4,8 @@ the cached ranges.
 
 ``--quick`` times the ranges of one comparison (the first with the most held-out numbers) on
 one core against its share of the budget (5 min x 2 cores / number of comparisons); the full
-run rebuilds the whole seed pack (sets, then ranges) with 2 workers into a temporary folder. Times are wall times of one run
-(searches are deterministic, so one run is the measurement).
+run rebuilds the whole seed pack (sets, then ranges) with 2 workers into a temporary folder.
+Times are wall times of one run (the searches are deterministic: one run is the measurement).
 """
 
 from __future__ import annotations
