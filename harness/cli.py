@@ -88,8 +88,8 @@ def build_parser() -> argparse.ArgumentParser:
                      help="keep the sets; only (re)compute the feasible ranges that are stale")
     rec.add_argument("--no-ranges", action="store_true",
                      help="rebuild the sets only (the stored ranges then read as stale)")
-    rec.add_argument("--range-seconds", type=float, default=60.0, metavar="S",
-                     help="wall-time cap of the range searches per comparison (default 60)")
+    rec.add_argument("--range-seconds", type=float, default=120.0, metavar="S",
+                     help="wall-time cap of the range searches per comparison (default 120)")
 
     ext = sub.add_parser("extract", help="a draft case pack from a survival paper's text "
                          "(plain text, HTML, or PDF with a text layer)")

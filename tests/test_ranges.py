@@ -20,7 +20,7 @@ from harness.ipd.io import (
     read_ranges,
     write_ranges,
 )
-from harness.ipd.reconstruct.ranges import comparison_ranges, exact_bound, range_keys
+from harness.ipd.reconstruct.ranges import comparison_ranges, exact_bound, range_keys, settings
 from harness.pack.comparisons import GroupSpec, Spec, Target, Z
 from harness.pack.printed import parse_interval, parse_number
 
@@ -155,8 +155,8 @@ def _write_made(folder: Path) -> Spec:
     rows = "\n".join(f"{i},all,{t:g},{e}" for i, t, e in zip(data.id, data.time, data.event))
     (folder / spec.file).write_text("id,group,months,event\n" + rows + "\n", encoding="utf-8")
     recs = comparison_ranges(spec, data, OUTCOME)
-    digest = range_hash(spec, OUTCOME, (folder / spec.file).read_bytes(), 400)
-    write_ranges(folder, {spec.id: (digest, 400, recs)}, [spec.id])
+    digest = range_hash(spec, OUTCOME, (folder / spec.file).read_bytes(), settings())
+    write_ranges(folder, {spec.id: (digest, settings(), recs)}, [spec.id])
     return spec
 
 
@@ -174,6 +174,19 @@ def test_stale_cache_is_detected(tmp_path):
     # no entry, no file
     assert ranges_of(replace(spec, id="other"), OUTCOME, tmp_path, stored)[0] == "missing"
     assert ranges_of(spec, OUTCOME, tmp_path, {})[0] == "none"
+
+
+def test_ranges_of_another_search_version_are_stale(tmp_path):
+    import json
+
+    from harness.ipd.io import RANGES_FILE, RANGES_VERSION
+
+    spec = _write_made(tmp_path)
+    path = tmp_path / RANGES_FILE
+    doc = json.loads(path.read_text(encoding="utf-8"))
+    doc["version"] = RANGES_VERSION - 1
+    path.write_text(json.dumps(doc), encoding="utf-8")
+    assert ranges_of(spec, OUTCOME, tmp_path, read_ranges(tmp_path)) == ("stale", [])
 
 
 def test_ranges_file_is_rewritten_byte_for_byte(tmp_path):

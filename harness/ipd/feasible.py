@@ -102,7 +102,7 @@ def ranges_of(spec: Spec, outcome: ComparisonOutcome | None, folder: Path,
     path = Path(folder) / spec.file
     if entry is None or outcome is None or not path.is_file():
         return "missing", []
-    if range_hash(spec, outcome, path.read_bytes(), entry.iters) != entry.hash:
+    if range_hash(spec, outcome, path.read_bytes(), entry.settings) != entry.hash:
         return "stale", []
     printed = {t.key: t for t in list(spec.targets) + list(spec.heldout)}
     rows = []

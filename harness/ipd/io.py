@@ -43,7 +43,7 @@ OUTCOMES_FILE = "outcomes.json"
 #: the sidecar holding every comparison's feasible ranges (same folder)
 RANGES_FILE = "ranges.json"
 #: version of the range search: bumping it makes every stored range stale
-RANGES_VERSION = 1
+RANGES_VERSION = 2
 
 
 @dataclass(frozen=True)
@@ -242,24 +242,27 @@ class RangeEntry:
     """One comparison's stored ranges and the content hash they were computed for."""
 
     hash: str
-    iters: int
+    settings: dict            # the search's settings (iterations, step, temperatures...)
     ranges: list[RangeRecord]
 
 
-def range_hash(spec: Spec, outcome: ComparisonOutcome, csv_bytes: bytes, iters: int) -> str:
+def range_hash(spec: Spec, outcome: ComparisonOutcome, csv_bytes: bytes,
+               settings: dict) -> str:
     """The content hash a comparison's ranges are stored under: its spec (every printed
     value it names, resolved), its outcome (targeted keys, HR direction), the bytes of its
-    CSV (for a PFS comparison that file holds the OS set too), the search's iterations and
+    CSV (for a PFS comparison that file holds the OS set too), the search's settings and
     :data:`RANGES_VERSION`."""
     doc = {"spec": asdict(spec), "outcome": asdict(outcome),
-           "csv": hashlib.sha256(csv_bytes).hexdigest(), "iters": int(iters),
+           "csv": hashlib.sha256(csv_bytes).hexdigest(), "settings": settings,
            "version": RANGES_VERSION}
     text = json.dumps(doc, sort_keys=True, default=str, ensure_ascii=False)
     return hashlib.sha256(text.encode("utf-8")).hexdigest()
 
 
 def read_ranges(folder: str | Path) -> dict[str, RangeEntry]:
-    """Every comparison's stored ranges from ``folder/ranges.json`` ({} when there is none).
+    """Every comparison's stored ranges from ``folder/ranges.json`` ({} when there is none;
+    entries with an empty hash, which never matches, when the file is of another
+    :data:`RANGES_VERSION`).
 
     Raises
     ------
@@ -271,23 +274,27 @@ def read_ranges(folder: str | Path) -> dict[str, RangeEntry]:
         return {}
     try:
         data = json.loads(path.read_text(encoding="utf-8"))
-        return {cid: RangeEntry(rec["hash"], int(rec["iters"]),
+        if data.get("version") != RANGES_VERSION:  # another search's ranges: all stale
+            return {cid: RangeEntry("", {}, []) for cid in data["comparisons"]}
+        return {cid: RangeEntry(rec["hash"], dict(rec["settings"]),
                                 [RangeRecord(**r) for r in rec["ranges"]])
                 for cid, rec in data["comparisons"].items()}
     except (ValueError, KeyError, TypeError) as exc:
         raise CaseFileError(str(path), "comparisons", f"cannot be read: {exc}") from None
 
 
-def write_ranges(folder: str | Path, entries: dict[str, tuple[str, int, list[RangeRecord]]],
+def write_ranges(folder: str | Path, entries: dict[str, tuple[str, dict, list[RangeRecord]]],
                  order: list[str]) -> Path:
-    """Store ``entries`` (id -> (hash, iterations, ranges)) in ``folder/ranges.json``,
+    """Store ``entries`` (id -> (hash, settings, ranges)) in ``folder/ranges.json``,
     keeping the other comparisons' entries; written in ``order`` (a rerun rewrites the file
     byte for byte)."""
     path = Path(folder) / RANGES_FILE
-    known = {cid: {"hash": e.hash, "iters": e.iters, "ranges": [asdict(r) for r in e.ranges]}
+    known = {cid: {"hash": e.hash, "settings": e.settings,
+                   "ranges": [asdict(r) for r in e.ranges]}
              for cid, e in read_ranges(folder).items()}
-    for cid, (digest, iters, recs) in entries.items():
-        known[cid] = {"hash": digest, "iters": int(iters), "ranges": [asdict(r) for r in recs]}
+    for cid, (digest, settings, recs) in entries.items():
+        known[cid] = {"hash": digest, "settings": dict(settings),
+                      "ranges": [asdict(r) for r in recs]}
     doc = {"about": "written by `harness reconstruct` (feasible ranges, harness.ipd.reconstruct."
                     "ranges); read by harness.ipd.evaluate when an entry's hash matches",
            "version": RANGES_VERSION,

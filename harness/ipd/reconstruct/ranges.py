@@ -56,7 +56,7 @@ from harness.ipd.recompute import recompute
 from harness.ipd.reconstruct.objective import Problem, State, loss, unmatched
 from harness.ipd.reconstruct.rangestats import parse_key, range_stats
 from harness.ipd.reconstruct.screen import lp_rows
-from harness.ipd.reconstruct.search import propose
+from harness.ipd.reconstruct.search import pair_polish, polish, propose
 from harness.pack.comparisons import SLACK, Spec, Target, Z
 
 #: iterations of each directed search of an unprinted statistic (per direction; a printed
@@ -64,8 +64,20 @@ from harness.pack.comparisons import SLACK, Spec, Target, Z
 ITERS = 400
 #: iterations of one ratchet step (a request for a value one step beyond the best so far)
 CHUNK = 200
+#: how many times more iterations a printed (held-out or dropped) number gets
+PRINTED_FACTOR = 6
+#: start and end temperature of a ratchet step (cost units: a missed target costs >= 0.2)
+TEMP = (0.05, 0.005)
+
+
+def settings(iters: int = ITERS) -> dict:
+    """The search's settings, stored with each comparison's ranges (part of their hash)."""
+    return {"iters": int(iters), "chunk": CHUNK, "temperature": list(TEMP),
+            "printed_factor": PRINTED_FACTOR}
+
+
 #: default wall-time cap per comparison, seconds (a safety stop, see the module docstring)
-SECONDS = 60.0
+SECONDS = 120.0
 #: unprinted statistics of two groups with an HR direction, and of two or more groups
 _HR_VARIANTS = ("hr_logrank", "hr_cox")
 _P_VARIANTS = ("p_peto", "gbw_p")
@@ -259,35 +271,57 @@ class _Drive:
     def value(self, state: State) -> float | None:
         return range_stats(state, [self.key], *self.args).get(self.key)
 
-    def cost(self, state: State, goal: tuple[float, float]) -> float:
+    def parts(self, state: State, goal: tuple[float, float]) -> tuple[float, float]:
+        """(how far the targets are missed beyond the start, distance from the goal)."""
         v = self.value(state)
         t = None if v is None or not math.isfinite(v) else _transform(self.stat, v)
         lo, hi = goal
         g = (-math.inf if lo == -math.inf else _transform(self.stat, lo),
              math.inf if hi == math.inf else _transform(self.stat, hi))
-        over = max(loss(state, self.prob) - self.base, 0.0)
-        return over + _gap(t, g, self.scale)
+        return max(loss(state, self.prob) - self.base, 0.0), _gap(t, g, self.scale)
+
+    def cost(self, state: State, goal: tuple[float, float]) -> float:
+        return sum(self.parts(state, goal))
 
     def reach(self, start: State, goal: tuple[float, float], iters: int,
-              rng: np.random.Generator, deadline: float) -> tuple[State | None, int]:
-        """A state with cost 0 (targets kept, value in ``goal``) or None; iterations used."""
+              rng: np.random.Generator, deadline: float, repair: bool = False
+              ) -> tuple[State | None, int]:
+        """A state with cost 0 (targets kept, value in ``goal``) or None; iterations used.
+
+        With ``repair``, a failed walk's closest state with its value in the goal is handed to
+        the reconstruction's local searches over single moves and pairs of moves
+        (:func:`~harness.ipd.reconstruct.search.polish`,
+        :func:`~harness.ipd.reconstruct.search.pair_polish`), which restore the targets.
+        """
         state = start.copy()
         cur = self.cost(state, goal)
+        near, near_over = None, 1.0
         for it in range(iters):
             if cur == 0.0:
                 return state, it
             if (it & 63) == 0 and _time.perf_counter() > deadline:
                 return None, it
-            temp = 0.5 * (0.02 / 0.5) ** (it / iters)
+            temp = TEMP[0] * (TEMP[1] / TEMP[0]) ** (it / iters)
             undo = propose(state, self.prob, rng)
             if undo is None:
                 continue
-            new = self.cost(state, goal)
+            over, gap = self.parts(state, goal)
+            new = over + gap
             if new <= cur or rng.random() < math.exp(-(new - cur) / temp):
                 cur = new
+                if repair and gap == 0.0 and over < near_over:
+                    near, near_over = state.copy(), over
             else:
                 undo()
-        return (state if cur == 0.0 else None), iters
+        if cur == 0.0:
+            return state, iters
+        if near is not None:
+            fixed, val, _ = polish(self.prob, rng, near, loss(near, self.prob), max_evals=600)
+            if val > self.base:
+                fixed, val, _ = pair_polish(self.prob, fixed, val)
+            if self.cost(fixed, goal) == 0.0:
+                return fixed, iters
+        return None, iters
 
 
 _LOGGED = ("hr", "ci_lower", "ci_upper", "hr_logrank", "hr_cox", "p", "p_peto", "gbw_p")
@@ -302,18 +336,24 @@ def _untransform(stat: str, t: float) -> float:
 
 
 def _extreme(drive: _Drive, start: State, v0: float, sign: int, iters: int,
-             rng: np.random.Generator, deadline: float, chunk: int) -> tuple[list[State], int]:
+             rng: np.random.Generator, deadline: float, chunk: int, repair: bool = False
+             ) -> tuple[list[State], int]:
     """Ratchet the statistic down (``sign`` 1) or up (-1): ask for a value one step beyond
-    the best so far, doubling the step after a success and halving it after a failure."""
+    the best so far, doubling the step after a success and halving it after a failure; an
+    unprinted statistic stops once the step falls below an eighth of its scale, a printed
+    number (``repair``, see :meth:`_Drive.reach`) keeps trying that step until its
+    iterations are spent."""
     stat = drive.stat
     best_state, best = start, _transform(stat, v0)
     step = 2.0 * drive.scale
     found: list[State] = []
     used = 0
-    while used < iters and step >= drive.scale / 8 and _time.perf_counter() < deadline:
+    while used < iters and (repair or step >= drive.scale / 8) and (
+            _time.perf_counter() < deadline):
         edge = _untransform(stat, best - sign * step)
         goal = (-math.inf, edge) if sign > 0 else (edge, math.inf)
-        st, n = drive.reach(best_state, goal, min(chunk, iters - used), rng, deadline)
+        st, n = drive.reach(best_state, goal, min(chunk, iters - used), rng, deadline,
+                            repair=repair)
         used += n
         v = None if st is None else drive.value(st)
         if v is not None and math.isfinite(v):
@@ -321,7 +361,7 @@ def _extreme(drive: _Drive, start: State, v0: float, sign: int, iters: int,
             found.append(st)
             step *= 2.0
         else:
-            step /= 2.0
+            step = max(step / 2.0, drive.scale / 8) if repair else step / 2.0
     return found[-4:], used
 
 
@@ -367,11 +407,12 @@ def comparison_ranges(spec: Spec, data: IPDSet, outcome: ComparisonOutcome,
             continue
         drive = _Drive(prob, key, base)
         used = 0
-        n_it = iters * (4 if printed is not None else 1)
+        n_it = iters * (PRINTED_FACTOR if printed is not None else 1)
         for d, sign in enumerate((1, -1)):
             rng = np.random.default_rng(
                 [spec.seed, zlib.crc32(spec.id.encode()), zlib.crc32(key.encode()), d])
-            states, n = _extreme(drive, start, v0, sign, n_it, rng, deadline, CHUNK)
+            states, n = _extreme(drive, start, v0, sign, n_it, rng, deadline, CHUNK,
+                                 repair=printed is not None)
             used += n
             got = _verify(states, prob, names) if states else None
             if got is not None:
@@ -381,7 +422,8 @@ def comparison_ranges(spec: Spec, data: IPDSet, outcome: ComparisonOutcome,
             near = min(pool, key=lambda p: abs(p[key] - printed.number.value))
             rng = np.random.default_rng(
                 [spec.seed, zlib.crc32(spec.id.encode()), zlib.crc32(key.encode()), 2])
-            st, n = drive.reach(near["_state"], printed.interval, n_it, rng, deadline)
+            st, n = drive.reach(near["_state"], printed.interval, n_it, rng, deadline,
+                                repair=True)
             used += n
             got = None if st is None else _verify([st], prob, names)
             if got is not None:
@@ -429,7 +471,7 @@ def _job(args: tuple) -> tuple[str, str, list[RangeRecord], float]:
     outcome = read_outcomes(folder)[cid]
     path = folder / spec.file
     data = read_csv(path, cid, spec.columns)
-    digest = range_hash(spec, outcome, path.read_bytes(), iters)
+    digest = range_hash(spec, outcome, path.read_bytes(), settings(iters))
     recs = comparison_ranges(spec, data, outcome, pair_state(spec, specs, folder),
                              iters=iters, seconds=seconds)
     return cid, digest, recs, _time.perf_counter() - t0
@@ -463,7 +505,7 @@ def ranges_pack(pack, folder: Path | None = None, only: list[str] | None = None,
                 path, spec.id, spec.columns) is None:
             sums.append({"id": spec.id, "status": "no set", "seconds": 0.0, "ranges": 0})
             continue
-        digest = range_hash(spec, outcome, path.read_bytes(), iters)
+        digest = range_hash(spec, outcome, path.read_bytes(), settings(iters))
         entry = stored.get(spec.id)
         if not force and entry is not None and entry.hash == digest:
             sums.append({"id": spec.id, "status": "current", "seconds": 0.0,
@@ -482,7 +524,7 @@ def ranges_pack(pack, folder: Path | None = None, only: list[str] | None = None,
                                           unit="comparison")]
     entries = {}
     for cid, digest, recs, secs in done:
-        entries[cid] = (digest, iters, recs)
+        entries[cid] = (digest, settings(iters), recs)
         sums.append({"id": cid, "status": "computed", "seconds": round(secs, 2),
                      "ranges": len(recs), "truncated": sum(r.truncated for r in recs)})
     write_ranges(folder, entries, [s.id for s in specs])
