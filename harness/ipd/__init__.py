@@ -14,8 +14,8 @@ Modules
                  the variant spread: :func:`evaluate_pack` gives what the reports render
 ``feasible``     stored feasible ranges read back when their content hash matches, and the
                  printed numbers they cover judged (reachable or not)
-``reconstruct/`` the search that builds the sets and their feasible ranges (uses ``io`` and ``recompute``; nothing here
-                 imports it)
+``reconstruct/`` the search that builds the sets and their feasible ranges (uses ``io`` and
+                 ``recompute``; nothing here imports it)
 
 R equivalent: ``harness_ipd_stats`` (harness/r/ipd.R).
 """
