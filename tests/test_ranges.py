@@ -230,3 +230,23 @@ def test_seed_pack_stale_ranges_read_as_unverifiable(tmp_path):
     recs = [r for r in report.range_records if r.details["comparison"] == "t1_pm"]
     assert len(recs) == 2
     assert all(str(r.verdict) == "unverifiable" and "stale" in r.message for r in recs)
+
+
+def test_reconstruct_recomputes_only_stale_ranges(tmp_path):
+    from harness.ipd.reconstruct.ranges import ranges_pack
+    from harness.pack.cases import load_pack
+
+    pack_dir = tmp_path / "othertrial"
+    shutil.copytree(ROOT / "tests" / "packs" / "othertrial", pack_dir)
+    pack = load_pack(pack_dir)
+    # the committed ranges are current: nothing is searched
+    assert [s["status"] for s in ranges_pack(pack)] == ["current", "current"]
+    before = read_ranges(pack_dir / "ipd")
+    csv = pack_dir / "ipd" / "arms.csv"
+    csv.write_text(csv.read_text(encoding="utf-8") + "# edited\n", encoding="utf-8")
+    sums = {s["id"]: s["status"] for s in ranges_pack(pack)}
+    assert sums == {"arms": "computed", "age": "current"}
+    after = read_ranges(pack_dir / "ipd")
+    assert after["age"] == before["age"] and after["arms"].hash != before["arms"].hash
+    # the search does not read the CSV's comment lines: same ranges under the new hash
+    assert after["arms"].ranges == before["arms"].ranges

@@ -66,14 +66,16 @@ ITERS = 400
 CHUNK = 200
 #: how many times more iterations a printed (held-out or dropped) number gets
 PRINTED_FACTOR = 6
-#: start and end temperature of a ratchet step (cost units: a missed target costs >= 0.2)
-TEMP = (0.05, 0.005)
+#: start and end temperature of a ratchet step (cost units: a missed target costs >= 0.2),
+#: and the cooler one printed numbers alternate with (it stays near the targets)
+TEMP = (0.5, 0.02)
+TEMP_LOW = (0.05, 0.005)
 
 
 def settings(iters: int = ITERS) -> dict:
     """The search's settings, stored with each comparison's ranges (part of their hash)."""
     return {"iters": int(iters), "chunk": CHUNK, "temperature": list(TEMP),
-            "printed_factor": PRINTED_FACTOR}
+            "temperature_low": list(TEMP_LOW), "printed_factor": PRINTED_FACTOR}
 
 
 #: default wall-time cap per comparison, seconds (a safety stop, see the module docstring)
@@ -284,8 +286,8 @@ class _Drive:
         return sum(self.parts(state, goal))
 
     def reach(self, start: State, goal: tuple[float, float], iters: int,
-              rng: np.random.Generator, deadline: float, repair: bool = False
-              ) -> tuple[State | None, int]:
+              rng: np.random.Generator, deadline: float, repair: bool = False,
+              temp: tuple[float, float] = TEMP) -> tuple[State | None, int]:
         """A state with cost 0 (targets kept, value in ``goal``) or None; iterations used.
 
         With ``repair``, a failed walk's closest state with its value in the goal is handed to
@@ -301,13 +303,13 @@ class _Drive:
                 return state, it
             if (it & 63) == 0 and _time.perf_counter() > deadline:
                 return None, it
-            temp = TEMP[0] * (TEMP[1] / TEMP[0]) ** (it / iters)
+            t_now = temp[0] * (temp[1] / temp[0]) ** (it / iters)
             undo = propose(state, self.prob, rng)
             if undo is None:
                 continue
             over, gap = self.parts(state, goal)
             new = over + gap
-            if new <= cur or rng.random() < math.exp(-(new - cur) / temp):
+            if new <= cur or rng.random() < math.exp(-(new - cur) / t_now):
                 cur = new
                 if repair and gap == 0.0 and over < near_over:
                     near, near_over = state.copy(), over
@@ -342,18 +344,20 @@ def _extreme(drive: _Drive, start: State, v0: float, sign: int, iters: int,
     the best so far, doubling the step after a success and halving it after a failure; an
     unprinted statistic stops once the step falls below an eighth of its scale, a printed
     number (``repair``, see :meth:`_Drive.reach`) keeps trying that step until its
-    iterations are spent."""
+    iterations are spent, alternating :data:`TEMP` and :data:`TEMP_LOW`."""
     stat = drive.stat
     best_state, best = start, _transform(stat, v0)
     step = 2.0 * drive.scale
     found: list[State] = []
-    used = 0
+    used = tries = 0
     while used < iters and (repair or step >= drive.scale / 8) and (
             _time.perf_counter() < deadline):
         edge = _untransform(stat, best - sign * step)
         goal = (-math.inf, edge) if sign > 0 else (edge, math.inf)
+        temp = TEMP_LOW if repair and tries % 2 else TEMP
+        tries += 1
         st, n = drive.reach(best_state, goal, min(chunk, iters - used), rng, deadline,
-                            repair=repair)
+                            repair=repair, temp=temp)
         used += n
         v = None if st is None else drive.value(st)
         if v is not None and math.isfinite(v):
@@ -422,12 +426,14 @@ def comparison_ranges(spec: Spec, data: IPDSet, outcome: ComparisonOutcome,
             near = min(pool, key=lambda p: abs(p[key] - printed.number.value))
             rng = np.random.default_rng(
                 [spec.seed, zlib.crc32(spec.id.encode()), zlib.crc32(key.encode()), 2])
-            st, n = drive.reach(near["_state"], printed.interval, n_it, rng, deadline,
-                                repair=True)
-            used += n
-            got = None if st is None else _verify([st], prob, names)
-            if got is not None:
-                pool.append(got)
+            for temp in (TEMP, TEMP_LOW):
+                st, n = drive.reach(near["_state"], printed.interval, n_it // 2, rng,
+                                    deadline, repair=True, temp=temp)
+                used += n
+                got = None if st is None else _verify([st], prob, names)
+                if got is not None:
+                    pool.append(got)
+                    break
         info[key] = (used, _time.perf_counter() > deadline)
     return [_record(key, role, printed, pool, first, info.get(key, (0, False)),
                     exact_bound(key, targets, data.n) if spec.k == 2 and num is not None
