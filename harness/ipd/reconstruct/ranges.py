@@ -493,12 +493,21 @@ def ranges_pack(pack, folder: Path | None = None, only: list[str] | None = None,
     set is left out. Returns one summary per comparison (id, status computed/current/no set,
     seconds, number of ranges).
     """
+    from harness.errors import CaseFileError
     from harness.ipd.io import read_ranges
-    from harness.pack.comparisons import load_specs
+    from harness.pack.comparisons import COMPARISONS_FILE, load_specs
     from harness.progress import progress
 
     folder = Path(folder) if folder else pack.path / "ipd"
     specs = load_specs(pack)
+    if only is not None:  # a comparison's file partner (OS/PFS of the same patients) too
+        unknown = sorted(set(only) - {s.id for s in specs})
+        if unknown:
+            raise CaseFileError(str(pack.path / "ipd" / COMPARISONS_FILE), "",
+                                f"no comparison {', '.join(unknown)}; known: "
+                                f"{', '.join(sorted(s.id for s in specs))}")
+        files = {s.file for s in specs if s.id in only}
+        only = [s.id for s in specs if s.file in files]
     outcomes = read_outcomes(folder)
     stored = read_ranges(folder)
     todo, sums = [], []
