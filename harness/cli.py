@@ -87,6 +87,12 @@ def build_parser() -> argparse.ArgumentParser:
     rec.add_argument("--only", action="append", metavar="ID",
                      help="rebuild only this comparison (repeatable; its file's partner too)")
     rec.add_argument("--jobs", type=int, default=2, help="worker processes (default 2)")
+    rec.add_argument("--ranges-only", action="store_true",
+                     help="keep the sets; only (re)compute the feasible ranges that are stale")
+    rec.add_argument("--no-ranges", action="store_true",
+                     help="rebuild the sets only (the stored ranges then read as stale)")
+    rec.add_argument("--range-seconds", type=float, default=120.0, metavar="S",
+                     help="wall-time cap of the range searches per comparison (default 120)")
 
     ext = sub.add_parser("extract", help="a draft case pack from a survival paper's text "
                          "(plain text, HTML, or PDF with a text layer)")
@@ -233,19 +239,46 @@ def _print_programs(records) -> None:
 def cmd_reconstruct(args: argparse.Namespace) -> int:
     import time
 
+    from harness.exits import InputError
     from harness.ipd.reconstruct import reconstruct_pack
     from harness.pack.cases import load_pack
 
+    if args.ranges_only and args.no_ranges:
+        raise InputError("--ranges-only and --no-ranges exclude each other")
+    if not args.range_seconds > 0:
+        raise InputError(f"--range-seconds must be a positive number of seconds, "
+                         f"got {args.range_seconds:g}")
     pack = load_pack(args.pack or default_pack())
     t0 = time.perf_counter()
-    sums = reconstruct_pack(pack, args.out, only=args.only, jobs=max(1, args.jobs))
-    for s in sums:
-        conf = "; ".join(" | ".join(c) for c in s["conflicts"])
-        print(f"{s['id']}: {s['verdict']}" + (f" [{conf}]" if conf else "")
-              + ("" if s["written"] else " (no set written)") + f" ({s['seconds']:.1f} s)")
     out = args.out or pack.path / "ipd"
-    print(f"{len(sums)} comparisons written to {out} in {time.perf_counter() - t0:.1f} s")
+    if not args.ranges_only:
+        sums = reconstruct_pack(pack, args.out, only=args.only, jobs=max(1, args.jobs))
+        for s in sums:
+            conf = "; ".join(" | ".join(c) for c in s["conflicts"])
+            print(f"{s['id']}: {s['verdict']}" + (f" [{conf}]" if conf else "")
+                  + ("" if s["written"] else " (no set written)") + f" ({s['seconds']:.1f} s)")
+        print(f"{len(sums)} comparisons written to {out} in {time.perf_counter() - t0:.1f} s")
+    if not args.no_ranges:
+        _ranges(pack, out, args)
     return 0
+
+
+def _ranges(pack, out: Path, args: argparse.Namespace) -> None:
+    """The feasible-range step of ``harness reconstruct`` (stale entries only)."""
+    import time
+
+    from harness.ipd.reconstruct.ranges import ranges_pack
+
+    t0 = time.perf_counter()
+    sums = ranges_pack(pack, out, only=args.only, jobs=max(1, args.jobs),
+                       seconds=args.range_seconds)
+    for s in sums:
+        cap = f", {s['truncated']} stopped at the time cap" if s.get("truncated") else ""
+        print(f"{s['id']}: ranges {s['status']} ({s['ranges']} statistics{cap}, "
+              f"{s['seconds']:.1f} s)")
+    done = sum(s["status"] == "computed" for s in sums)
+    print(f"feasible ranges: {done} computed, {sum(s['status'] == 'current' for s in sums)} "
+          f"current, stored in {out / 'ranges.json'} in {time.perf_counter() - t0:.1f} s")
 
 
 def cmd_extract(args: argparse.Namespace) -> int:

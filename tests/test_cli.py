@@ -48,7 +48,10 @@ def test_table_with_r(capsys):
     lines = out.splitlines()
     assert any(x.startswith("199 cases:") for x in lines)
     # then the pseudo-IPD comparisons: every statistic recomputed in Python and R
-    assert lines[-1] == "23 pseudo-IPD comparisons: 19 consistent, 4 inconsistent"
+    assert "23 pseudo-IPD comparisons: 19 consistent, 4 inconsistent" in lines
+    # then the feasible ranges of the held-out printed numbers and the unprinted statistics
+    assert lines.index("23 pseudo-IPD comparisons: 19 consistent, 4 inconsistent") < next(
+        i for i, x in enumerate(lines) if x.startswith("Feasible ranges"))
     pm = next(x for x in lines if x.startswith("t1_pm "))
     assert pm.split()[1:5] == ["consistent", "8/8", "0/2", "agree"]
     # the variant spread of its data set: MH HR (printed 23.1) / logrank HR / Cox HR
@@ -60,7 +63,8 @@ def test_markdown_says_python_only(capsys):
     out = capsys.readouterr().out
     assert "| case" in out and "Python only" in out and "**Summary:**" in out
     assert "### Pseudo patient data" in out and "| t1_pm " in out and "R not run" in out
-    assert out.rstrip().endswith("23 pseudo-IPD comparisons: 19 consistent, 4 inconsistent")
+    assert "**Summary:** 23 pseudo-IPD comparisons: 19 consistent, 4 inconsistent" in out
+    assert "### Feasible ranges" in out and "| t1_pm " in out.split("### Feasible ranges")[1]
 
 
 def test_fail_on(capsys):

@@ -89,8 +89,14 @@ def test_regenerates_byte_identically(pack, tmp_path):
 def test_cli_reconstruct(tmp_path, capsys):
     assert main(["reconstruct", str(PACK), "--out", str(tmp_path), "--only", "cohort",
                  "--jobs", "1"]) == 0
-    assert "cohort: consistent" in capsys.readouterr().out
+    out = capsys.readouterr().out
+    assert "cohort: consistent" in out and "cohort: ranges computed" in out
     assert (tmp_path / "cohort.csv").read_bytes() == (PACK / "ipd" / "cohort.csv").read_bytes()
+    # the feasible ranges too: same hash, same ranges as the committed ones (deterministic)
+    assert ipd.io.read_ranges(tmp_path)["cohort"] == ipd.io.read_ranges(PACK / "ipd")["cohort"]
+    assert main(["reconstruct", str(PACK), "--out", str(tmp_path), "--only", "cohort",
+                 "--ranges-only"]) == 0
+    assert "cohort: ranges current" in capsys.readouterr().out
     assert main(["reconstruct", str(PACK), "--out", str(tmp_path), "--only", "nope"]) == 2
 
 

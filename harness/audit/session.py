@@ -13,6 +13,7 @@ from pathlib import Path
 
 from harness.audit.checks import run_check
 from harness.audit.context import Context
+from harness.audit.feasible import feasible_records
 from harness.audit.records import CaseResult
 from harness.errors import CaseFileError, RError
 from harness.pack.cases import PACK_FILE, Case, Pack, is_case_file, load_pack
@@ -61,6 +62,9 @@ class PackAudit:
     records: list[CaseResult]
     comparisons: list = field(default_factory=list)  # harness.ipd ComparisonResult
     notes: list[str] = field(default_factory=list)
+    #: ``feasible_range`` records, one per held-out printed number of a comparison (kept
+    #: apart from ``records``, which hold one record per case)
+    range_records: list[CaseResult] = field(default_factory=list)
 
     @property
     def review_marks(self) -> list[tuple[str, str]]:
@@ -100,6 +104,12 @@ class AuditReport:
     @property
     def comparisons(self) -> list:
         return [c for p in self.packs for c in p.comparisons]
+
+    @property
+    def range_records(self) -> list[CaseResult]:
+        """Every pack's ``feasible_range`` records (held-out printed numbers vs their
+        feasible ranges, :mod:`harness.audit.feasible`)."""
+        return [r for p in self.packs for r in p.range_records]
 
     @property
     def title(self) -> str:
@@ -192,5 +202,6 @@ def run_audit(packs, use_r: bool = True, comparisons: bool = True) -> AuditRepor
     for pack in loaded:
         records = audit_pack(pack, use_r=use_r)
         cmps = ipd.evaluate_pack(pack, use_r=use_r) if comparisons and ipd.has_ipd(pack) else []
-        out.append(PackAudit(pack, records, cmps, _notes(use_r, r_version)))
+        out.append(PackAudit(pack, records, cmps, _notes(use_r, r_version),
+                             range_records=feasible_records(pack, cmps)))
     return AuditReport(out, use_r=use_r, r_version=r_version)

@@ -1,8 +1,9 @@
 """Pseudo individual patient data (IPD): the sets, their outcomes, and judging a paper by them.
 
 A pack's ``ipd/`` folder holds ``comparisons.toml`` (what each set must satisfy, read by
-:mod:`harness.pack.comparisons`), one CSV per set and ``outcomes.json`` (the verdicts), all
-written by ``harness reconstruct`` (:mod:`harness.ipd.reconstruct`).
+:mod:`harness.pack.comparisons`), one CSV per set, ``outcomes.json`` (the verdicts) and
+``ranges.json`` (the feasible ranges), all written by ``harness reconstruct``
+(:mod:`harness.ipd.reconstruct`).
 
 Modules
 -------
@@ -11,8 +12,10 @@ Modules
                  the seeded resampling variants apart (:func:`~harness.ipd.recompute.resampled`)
 ``evaluate``     printed numbers judged against the sets (targeted / dropped / held out),
                  the variant spread: :func:`evaluate_pack` gives what the reports render
-``reconstruct/`` the search that builds the sets (uses ``io`` and ``recompute``; nothing here
-                 imports it)
+``feasible``     stored feasible ranges read back when their content hash matches, and the
+                 printed numbers they cover judged (reachable or not)
+``reconstruct/`` the search that builds the sets and their feasible ranges (uses ``io`` and
+                 ``recompute``; nothing here imports it)
 
 R equivalent: ``harness_ipd_stats`` (harness/r/ipd.R).
 """

@@ -7,7 +7,9 @@ set is read (:func:`harness.ipd.io.read_csv`), its reconstruction outcome looked
 marked *targeted* (a constraint of the search, so agreement is by construction), *dropped* (a
 constraint given up because the printed numbers conflict) or *held out* (never used, so
 agreement is evidence). Variants the paper does not print (logrank-method HR, Cox HR, Peto and
-Gehan-Breslow-Wilcoxon p, permutation p, bootstrap HR interval) are the variant spread.
+Gehan-Breslow-Wilcoxon p, permutation p, bootstrap HR interval) are the variant spread. The
+stored feasible ranges (``ipd/ranges.json``) are attached when current
+(:mod:`harness.ipd.feasible`).
 
 R equivalent: ``harness_ipd_stats`` (harness/r/ipd.R).
 """
@@ -22,7 +24,15 @@ import numpy as np
 
 from harness.core.km import KaplanMeier
 from harness.errors import CaseFileError
-from harness.ipd.io import OUTCOMES_FILE, ComparisonOutcome, IPDSet, read_csv, read_outcomes
+from harness.ipd.feasible import RangeRow, ranges_of
+from harness.ipd.io import (
+    OUTCOMES_FILE,
+    ComparisonOutcome,
+    IPDSet,
+    read_csv,
+    read_outcomes,
+    read_ranges,
+)
 from harness.ipd.recompute import Recomputed, recompute, resampled
 from harness.pack.comparisons import COMPARISONS_FILE, Spec, load_specs
 
@@ -72,6 +82,8 @@ class ComparisonResult:
     curves: dict[str, tuple[list[float], list[float], list[float]]] = field(default_factory=dict)
     marks: list[dict[str, Any]] = field(default_factory=list)
     has_data: bool = True
+    ranges: list[RangeRow] = field(default_factory=list)  # feasible ranges (ipd/ranges.json)
+    ranges_state: str = "none"  # current | stale | missing | none (harness.ipd.feasible)
 
     @property
     def counts(self) -> dict[str, tuple[int, int]]:
@@ -165,6 +177,7 @@ def evaluate_pack(pack, use_r: bool = True, folder: Path | None = None) -> list[
     or outcome gives a result without data)."""
     folder = Path(folder) if folder else pack.path / "ipd"
     outcomes = read_outcomes(folder)
+    stored = read_ranges(folder)
     out = []
     for spec in load_specs(pack):
         path = folder / spec.file
@@ -174,7 +187,9 @@ def evaluate_pack(pack, use_r: bool = True, folder: Path | None = None) -> list[
             data = None
         if data is not None:
             check_fresh(spec, data, outcome, path, pack.path)
-        out.append(evaluate(spec, data, outcome, use_r=use_r))
+        res = evaluate(spec, data, outcome, use_r=use_r)
+        res.ranges_state, res.ranges = ranges_of(spec, outcome, folder, stored)
+        out.append(res)
     return out
 
 

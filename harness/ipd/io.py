@@ -10,6 +10,12 @@ A pack's ``ipd/`` folder holds, beside ``comparisons.toml`` (the specs, read by
 * ``outcomes.json``: what reconstruction concluded per comparison (verdict, conflicts,
   finding, HR direction, targeted and dropped printed numbers, group sizes), as data. The
   evaluation reads this file; the CSV comment lines are never parsed back.
+* ``ranges.json``: per comparison the feasible ranges of its held-out, dropped and unprinted
+  statistics (:class:`RangeRecord`), under the content hash of what decided them
+  (:func:`range_hash`: the comparison's spec with its printed values, its outcome, its CSV's
+  bytes and the search settings). Written by ``harness reconstruct`` through
+  :func:`write_ranges`; read by the evaluation through :func:`read_ranges`, which uses an
+  entry only when its hash matches (otherwise the ranges are *stale*).
 
 Both are written by ``harness reconstruct`` (:mod:`harness.ipd.reconstruct`) through
 :func:`render_csv` and :func:`write_outcomes`, and read by :mod:`harness.ipd.evaluate` through
@@ -21,6 +27,7 @@ R equivalent: ``read.csv(path, comment.char = "#")``.
 from __future__ import annotations
 
 import csv
+import hashlib
 import io
 import json
 from dataclasses import asdict, dataclass, field
@@ -33,6 +40,10 @@ from harness.pack.comparisons import Spec
 
 #: the sidecar holding every comparison's outcome (in the pack's ``ipd/`` folder)
 OUTCOMES_FILE = "outcomes.json"
+#: the sidecar holding every comparison's feasible ranges (same folder)
+RANGES_FILE = "ranges.json"
+#: version of the range search: bumping it makes every stored range stale
+RANGES_VERSION = 2
 
 
 @dataclass(frozen=True)
@@ -240,3 +251,96 @@ def render_csv(parts: list[tuple[Spec, ComparisonOutcome]], rows: list[Row] | No
                                                   str(int(cell[1]))]
         out.append(",".join(row))
     return "\n".join(header_lines(parts) + out) + "\n"
+
+
+# ------------------------------------------------------------------------- ranges
+@dataclass
+class RangeRecord:
+    """The feasible range of one statistic of a comparison (stored in ``ranges.json``).
+
+    ``lo``/``hi`` are the lowest and highest values the directed searches reached with sets
+    that satisfy the comparison's targeted numbers (``written`` is the written set's value,
+    always inside); ``bound_lo``/``bound_hi`` a proven range where one exists; ``witness``
+    (printed numbers only) whether a set with a value inside the printed rounding interval
+    was met; ``truncated`` whether the wall-time cap stopped a search.
+    """
+
+    key: str
+    role: str                 # held out | dropped | unprinted
+    case: str = ""            # the printed number's case id (held out / dropped)
+    printed: str = ""
+    lo: float | None = None
+    hi: float | None = None
+    written: float | None = None
+    bound_lo: float | None = None
+    bound_hi: float | None = None
+    iterations: int = 0
+    truncated: bool = False
+    witness: bool | None = None
+
+
+@dataclass
+class RangeEntry:
+    """One comparison's stored ranges and the content hash they were computed for."""
+
+    hash: str
+    settings: dict            # the search's settings (iterations, step, temperatures...)
+    ranges: list[RangeRecord]
+
+
+def range_hash(spec: Spec, outcome: ComparisonOutcome, csv_bytes: bytes,
+               settings: dict) -> str:
+    """The content hash a comparison's ranges are stored under: its spec (every printed
+    value it names, resolved), its outcome (targeted keys, HR direction), the bytes of its
+    CSV (for a PFS comparison that file holds the OS set too), the search's settings and
+    :data:`RANGES_VERSION`."""
+    doc = {"spec": asdict(spec), "outcome": asdict(outcome),
+           "csv": hashlib.sha256(csv_bytes).hexdigest(), "settings": settings,
+           "version": RANGES_VERSION}
+    text = json.dumps(doc, sort_keys=True, default=str, ensure_ascii=False)
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
+def read_ranges(folder: str | Path) -> dict[str, RangeEntry]:
+    """Every comparison's stored ranges from ``folder/ranges.json`` ({} when there is none;
+    entries with an empty hash, which never matches, when the file is of another
+    :data:`RANGES_VERSION`).
+
+    Raises
+    ------
+    CaseFileError
+        The file exists but is not valid JSON or lacks a field.
+    """
+    path = Path(folder) / RANGES_FILE
+    if not path.is_file():
+        return {}
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+        if data.get("version") != RANGES_VERSION:  # another search's ranges: all stale
+            return {cid: RangeEntry("", {}, []) for cid in data["comparisons"]}
+        return {cid: RangeEntry(rec["hash"], dict(rec["settings"]),
+                                [RangeRecord(**r) for r in rec["ranges"]])
+                for cid, rec in data["comparisons"].items()}
+    except (ValueError, KeyError, TypeError) as exc:
+        raise CaseFileError(str(path), "comparisons", f"cannot be read: {exc}") from None
+
+
+def write_ranges(folder: str | Path, entries: dict[str, tuple[str, dict, list[RangeRecord]]],
+                 order: list[str]) -> Path:
+    """Store ``entries`` (id -> (hash, settings, ranges)) in ``folder/ranges.json``,
+    keeping the other comparisons' entries; written in ``order`` (a rerun rewrites the file
+    byte for byte)."""
+    path = Path(folder) / RANGES_FILE
+    known = {cid: {"hash": e.hash, "settings": e.settings,
+                   "ranges": [asdict(r) for r in e.ranges]}
+             for cid, e in read_ranges(folder).items()}
+    for cid, (digest, settings, recs) in entries.items():
+        known[cid] = {"hash": digest, "settings": dict(settings),
+                      "ranges": [asdict(r) for r in recs]}
+    doc = {"about": "written by `harness reconstruct` (feasible ranges, harness.ipd.reconstruct."
+                    "ranges); read by harness.ipd.evaluate when an entry's hash matches",
+           "version": RANGES_VERSION,
+           "comparisons": {cid: known[cid] for cid in order if cid in known}}
+    path.write_text(json.dumps(doc, indent=1, ensure_ascii=False, allow_nan=False) + "\n",
+                    encoding="utf-8")
+    return path

@@ -79,3 +79,45 @@ def comparison_summary(comparisons: list) -> str:
     counts = Counter(c.verdict for c in comparisons)
     return (f"{len(comparisons)} pseudo-IPD comparisons: "
             + ", ".join(f"{n} {v}" for v, n in sorted(counts.items())))
+
+
+RANGE_HEADERS = ["comparison", "printed number", "role", "printed", "written set",
+                 "feasible range", "bound", "verdict"]
+
+
+def _bound(r) -> str:
+    if r.bound_lo is None:
+        return "-"
+    return f"{fmt(r.bound_lo)}-{fmt(r.bound_hi)}" if r.bound_hi is not None else (
+        f">= {fmt(r.bound_lo)}")
+
+
+def range_rows(comparisons: list) -> list[list[str]]:
+    """One row per held-out or dropped printed number with a feasible range, and one per
+    comparison whose stored ranges are stale or missing."""
+    out = []
+    for c in comparisons:
+        if c.ranges_state in ("stale", "missing"):
+            out.append([c.id, "-", "-", "-", "-", f"ranges {c.ranges_state}", "-", "-"])
+        for r in c.ranges:
+            if r.role == "unprinted":
+                continue
+            verdict = r.verdict + (f" ({r.basis})" if r.verdict == "inconsistent" else "")
+            out.append([c.id, r.key, r.role, r.printed, fmt(r.written),
+                        f"{fmt(r.lo)}-{fmt(r.hi)}", _bound(r), verdict])
+    return out
+
+
+def unprinted_rows(comparisons: list) -> list[list[str]]:
+    """One row per comparison: the feasible range of each statistic the paper does not print."""
+    out = []
+    for c in comparisons:
+        cells = [f"{r.key} {fmt(r.lo)}-{fmt(r.hi)}" for r in c.ranges if r.role == "unprinted"]
+        if cells:
+            out.append([c.id, "; ".join(cells)])
+    return out
+
+
+RANGES_NOTE = ("Feasible ranges (ipd/ranges.json, `harness reconstruct`): lowest and highest "
+               "value reached by searched sets that satisfy the comparison's targeted numbers "
+               "(evidence; bound: proven by the exact (O-E, V) screen)")

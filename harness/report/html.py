@@ -127,6 +127,86 @@ def _variant_table(comps) -> str:
             "</tr></thead><tbody>" + "".join(rows) + "</tbody></table>")
 
 
+_LOG_KEYS = ("hr", "ci_", "p", "gbw_p")
+
+
+def _interval_svg(r) -> str:
+    """An inline SVG of one feasible range: the searched range (blue bar), the exact bound
+    (grey line), the printed rounding interval (green or red band) and the written set's
+    value (black dot); log axis for HRs and p values."""
+    import math
+
+    printed = None
+    if r.printed_lo is not None or r.printed_hi is not None:
+        printed = (r.printed_lo if r.printed_lo is not None else -math.inf,
+                   r.printed_hi if r.printed_hi is not None else math.inf)
+    vals = [v for v in (r.lo, r.hi, r.written, r.bound_lo, r.bound_hi) if v is not None]
+    if printed:
+        vals += [v for v in printed if math.isfinite(v)]
+    log = r.key.startswith(_LOG_KEYS) and vals and min(vals) > 0
+    f = (lambda v: math.log10(v)) if log else (lambda v: v)
+    tv = [f(v) for v in vals if math.isfinite(v)]
+    if not tv:
+        return ""
+    a, b = min(tv), max(tv)
+    if b - a < 1e-12:
+        a, b = a - 1, b + 1
+    pad = 0.05 * (b - a)
+    a, b = a - pad, b + pad
+
+    def x(v: float) -> float:
+        v = min(max(f(v), a), b) if math.isfinite(v) else (b if v > 0 else a)
+        return 4 + 212 * (v - a) / (b - a)
+
+    parts = ["<svg width='220' height='16' role='img' class='rng'>"]
+    if printed:
+        col = "#cfe9cf" if r.verdict == "consistent" else "#f6c6c0"
+        x0, x1 = x(printed[0]), x(printed[1])
+        parts.append(f"<rect x='{x0:.1f}' y='1' width='{max(x1 - x0, 2):.1f}' height='14' "
+                     f"fill='{col}'/>")
+    if r.bound_lo is not None:
+        hi = r.bound_hi if r.bound_hi is not None else float("inf")
+        parts.append(f"<line x1='{x(r.bound_lo):.1f}' x2='{x(hi):.1f}' y1='13' y2='13' "
+                     "stroke='#888' stroke-width='2'/>")
+    if r.lo is not None and r.hi is not None:
+        x0, x1 = x(r.lo), x(r.hi)
+        parts.append(f"<rect x='{x0:.1f}' y='5' width='{max(x1 - x0, 2):.1f}' height='6' "
+                     "fill='#1f77b4'/>")
+    if r.written is not None:
+        parts.append(f"<circle cx='{x(r.written):.1f}' cy='8' r='2.5' fill='#000'/>")
+    parts.append("</svg>")
+    return "".join(parts)
+
+
+def _ranges_section(comps) -> str:
+    rows = []
+    for c in comps:
+        if c.ranges_state in ("stale", "missing"):
+            rows.append(f"<tr><td>{_esc(c.id)}</td><td colspan='6'>feasible ranges "
+                        f"{_esc(c.ranges_state)}</td></tr>")
+        for r in c.ranges:
+            verdict = r.verdict + (f" ({r.basis})" if r.verdict == "inconsistent" else "")
+            cls = f" class='v-{_esc(r.verdict)}'" if r.verdict else ""
+            bound = ("-" if r.bound_lo is None else
+                     f"{fmt(r.bound_lo)}-{fmt(r.bound_hi) if r.bound_hi is not None else 'inf'}")
+            rows.append(
+                f"<tr{cls}><td>{_esc(c.id)}</td><td>{_esc(r.key)}</td><td>{_esc(r.role)}</td>"
+                f"<td>{_esc(r.printed or '-')}</td>"
+                f"<td>{_esc(fmt(r.lo))}-{_esc(fmt(r.hi))} (set: {_esc(fmt(r.written))})</td>"
+                f"<td>{_esc(bound)}</td><td>{_interval_svg(r)}</td>"
+                f"<td>{_esc(verdict or '-')}</td></tr>")
+    if not rows:
+        return ""
+    return ("<h2>Feasible ranges</h2><p class='small'>Lowest and highest value reached by "
+            "searched sets that satisfy each comparison's targeted numbers (blue; the written "
+            "set's value is the dot), the exact bound of the (O-E, V) screen where one exists "
+            "(grey) and the printed number's rounding interval (green: met, red: not). A "
+            "searched range is evidence, not proof; a bound is proven.</p>"
+            "<table class='ranges'><thead><tr><th>comparison</th><th>statistic</th>"
+            "<th>role</th><th>printed</th><th>range</th><th>bound</th><th>interval</th>"
+            "<th>verdict</th></tr></thead><tbody>" + "".join(rows) + "</tbody></table>")
+
+
 def render_html(records, comparisons, title: str = "", notes: list[str] = (),
                 plots: dict[str, str] | None = None,
                 review: list[tuple[str, str]] = ()) -> str:
@@ -173,6 +253,7 @@ def render_html(records, comparisons, title: str = "", notes: list[str] = (),
                      "logrank methods and by Cox (efron ties), and the log-rank, "
                      "Gehan-Breslow-Wilcoxon and Peto-Peto p, from each pseudo-IPD set.</p>")
         parts.append(_variant_table(comparisons))
+        parts.append(_ranges_section(comparisons))
     if review:
         parts.append(f"<h2>Review marks</h2><p>{len(review)} cases of a draft pack still carry "
                      "a <code>review</code> mark (confirm, then delete it):</p><ul>")

@@ -3,7 +3,9 @@
 The one owner of the audit's JSON format. ``records`` hold the per-case records exactly as
 :meth:`harness.audit.records.CaseResult.to_json` gives them; ``comparisons`` hold each
 pseudo-IPD comparison with its verdict, conflicts, per-number rows (printed, Python, R, role,
-reproduced), counts, the variant spread and the Kaplan-Meier curves the HTML page plots.
+reproduced), counts, the variant spread, the Kaplan-Meier curves the HTML page plots and the
+feasible ranges (``ranges``, ``ranges_state``); ``range_records`` hold the ``feasible_range``
+records (one per held-out printed number of a comparison, apart from the per-case ``records``).
 """
 
 from __future__ import annotations
@@ -45,11 +47,30 @@ _ROW = {
         "python": _NUM, "r": _NUM, "reproduced": {"type": ["boolean", "null"]},
     },
 }
+_RANGE = {
+    "type": "object",
+    "description": "feasible range of one statistic over the sets satisfying the "
+                   "comparison's targeted numbers (harness.ipd.feasible.RangeRow)",
+    "required": ["key", "role", "case", "printed", "lo", "hi", "written", "bound_lo",
+                 "bound_hi", "kind", "witness", "truncated", "verdict", "message", "basis",
+                 "printed_lo", "printed_hi"],
+    "properties": {
+        "key": {"type": "string"}, "role": {"enum": ["held out", "dropped", "unprinted"]},
+        "case": {"type": "string"}, "printed": {"type": "string"},
+        "lo": _NUM, "hi": _NUM, "written": _NUM, "bound_lo": _NUM, "bound_hi": _NUM,
+        "kind": {"enum": ["search", "search+bound"]},
+        "witness": {"type": ["boolean", "null"]}, "truncated": {"type": "boolean"},
+        "verdict": {"enum": ["", "consistent", "inconsistent", "unverifiable"]},
+        "message": {"type": "string"}, "basis": {"enum": ["", "bound", "search"]},
+        "printed_lo": _NUM, "printed_hi": _NUM,
+    },
+}
 _COMPARISON = {
     "type": "object",
     "required": ["pack", "id", "title", "file", "endpoint", "verdict", "finding", "conflicts",
                  "conflict_kind", "numerator", "denominator", "sizes", "rows",
-                 "disagreements", "counts", "variant_spread", "curves", "marks", "has_data"],
+                 "disagreements", "counts", "variant_spread", "curves", "marks", "has_data",
+                 "ranges", "ranges_state"],
     "properties": {
         "pack": {"type": "string"}, "id": {"type": "string"}, "title": {"type": "string"},
         "file": {"type": "string"}, "endpoint": {"type": "string"},
@@ -69,6 +90,8 @@ _COMPARISON = {
                        "type": "object", "required": ["time", "survival", "censored"]}},
         "marks": {"type": "array", "items": {"type": "object"}},
         "has_data": {"type": "boolean"},
+        "ranges": {"type": "array", "items": _RANGE},
+        "ranges_state": {"enum": ["current", "stale", "missing", "none"]},
     },
 }
 _PACK = {
@@ -92,7 +115,7 @@ SCHEMA: dict[str, Any] = {
     "title": "harness audit report",
     "type": "object",
     "required": ["format", "version", "use_r", "r_version", "title", "packs", "counts",
-                 "records", "comparisons"],
+                 "records", "comparisons", "range_records"],
     "properties": {
         "format": {"const": FORMAT}, "version": {"const": VERSION},
         "use_r": {"type": "boolean"}, "r_version": {"type": ["string", "null"]},
@@ -101,6 +124,9 @@ SCHEMA: dict[str, Any] = {
         "counts": {"type": "object", "additionalProperties": {"type": "integer"}},
         "records": {"type": "array", "items": _RECORD},
         "comparisons": {"type": "array", "items": _COMPARISON},
+        "range_records": {"type": "array", "items": _RECORD,
+                          "description": "check feasible_range: one per held-out printed "
+                                         "number of a comparison (not counted in counts)"},
     },
 }
 
@@ -135,6 +161,7 @@ def comparison_to_json(c, pack_id: str) -> dict[str, Any]:
         "curves": {g: {"time": list(t), "survival": list(s), "censored": list(cens)}
                    for g, (t, s, cens) in c.curves.items()},
         "marks": [dict(m) for m in c.marks], "has_data": c.has_data,
+        "ranges": [asdict(r) for r in c.ranges], "ranges_state": c.ranges_state,
     }
 
 
@@ -148,6 +175,7 @@ def to_data(report: AuditReport) -> dict[str, Any]:
         "records": [r.to_json() for r in report.records],
         "comparisons": [comparison_to_json(c, p.pack.paper.id)
                         for p in report.packs for c in p.comparisons],
+        "range_records": [r.to_json() for r in report.range_records],
     })
 
 
@@ -165,6 +193,7 @@ def render(report: AuditReport) -> str:
         "records": _RECORDS,
         "comparisons": [comparison_to_json(c, p.pack.paper.id)
                         for p in report.packs for c in p.comparisons],
+        "range_records": [r.to_json() for r in report.range_records],
     })
     head, tail = _dumps(frame).split(json.dumps(_RECORDS))
     if not report.records:

@@ -8,11 +8,15 @@ from harness.audit.session import AuditReport, PackAudit
 from harness.report.common import (
     CASE_HEADERS,
     COMPARISON_HEADERS,
+    RANGE_HEADERS,
+    RANGES_NOTE,
     case_rows,
     comparison_rows,
     comparison_summary,
+    range_rows,
     review_lines,
     summary_line,
+    unprinted_rows,
 )
 
 
@@ -32,6 +36,15 @@ def render_pack(part: PackAudit) -> str:
         out.append(tabulate(_escape(comparison_rows(part.comparisons)),
                             headers=COMPARISON_HEADERS, tablefmt="github"))
         out += ["", f"**Summary:** {comparison_summary(part.comparisons)}"]
+        ranges = range_rows(part.comparisons)
+        if ranges:
+            out += ["", "### Feasible ranges", "", RANGES_NOTE + ".", ""]
+            out.append(tabulate(_escape(ranges), headers=RANGE_HEADERS, tablefmt="github"))
+        unprinted = unprinted_rows(part.comparisons)
+        if unprinted:
+            out += ["", "Unprinted statistics:", ""]
+            out.append(tabulate(_escape(unprinted), headers=["comparison", "ranges"],
+                                tablefmt="github"))
     out += review_lines(part)
     return "\n".join(out)
 

@@ -9,11 +9,15 @@ from harness.audit.session import AuditReport, PackAudit
 from harness.report.common import (
     CASE_HEADERS,
     COMPARISON_HEADERS,
+    RANGE_HEADERS,
+    RANGES_NOTE,
     case_rows,
     comparison_rows,
     comparison_summary,
+    range_rows,
     review_lines,
     summary_line,
+    unprinted_rows,
 )
 
 
@@ -29,6 +33,15 @@ def render_pack(part: PackAudit) -> str:
         out.append(tabulate(comparison_rows(part.comparisons), headers=COMPARISON_HEADERS,
                             tablefmt="simple", maxcolwidths=[None] * 7 + [60]))
         out.append(comparison_summary(part.comparisons))
+        ranges = range_rows(part.comparisons)
+        if ranges:
+            out += ["", RANGES_NOTE]
+            out.append(tabulate(ranges, headers=RANGE_HEADERS, tablefmt="simple"))
+        unprinted = unprinted_rows(part.comparisons)
+        if unprinted:
+            out += ["", "Unprinted statistics, feasible ranges:"]
+            out.append(tabulate(unprinted, headers=["comparison", "ranges"], tablefmt="simple",
+                                maxcolwidths=[None, 110]))
     out += review_lines(part)
     return "\n".join(out)
 

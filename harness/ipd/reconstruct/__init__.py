@@ -56,6 +56,9 @@ Modules
 ``search``     constructive start, moves, annealing, polish
 ``orders``     second strategy: exhaustive search over event orders (two groups)
 ``verdict``    consistent / inconsistent / unresolved, and the conflicting printed numbers
+``ranges``     feasible ranges of held-out, dropped and unprinted statistics (directed
+               searches, exact (O-E, V) bounds), stored in ``ranges.json``
+``rangestats`` the statistics those searches push, vectorised for a candidate set
 ``writer``     the rows (PFS paired with OS) and outcome records, written through
                :mod:`harness.ipd.io` (the CSV and ``outcomes.json`` formats)
 this file      the driver (``reconstruct_pack``, parallel over files)

@@ -426,3 +426,7 @@ def _verify(state: State, prob: Problem) -> bool:
     if prob.couple_with is not None:
         ok = ok and unmatched(state, prob.couple_with) == 0
     return ok
+
+
+#: one random move of the search (public name: the feasible-range searches reuse it)
+propose = _propose

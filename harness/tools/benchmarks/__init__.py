@@ -5,6 +5,7 @@ from harness.tools.benchmarks import (  # noqa: F401
     conventions,
     core,
     cox,
+    ranges,
     resampling,
     simulate,
 )
