@@ -42,8 +42,10 @@ def test_defaults_named_in_the_brief():
     assert opts["lifelines-km"] == {"conf_type": "log-log"}
     assert cat.by_id("sas-lifetest-peto").options == {"weights": "peto-peto"}
     assert cat.by_id("r-survdiff-rho1").options == {"weights": "peto", "rho": 1.0}
-    for cid in ("r-timefix", "sas-phreg-exact", "sas-lifetest-lr"):
+    for cid in ("sas-phreg-exact", "sas-lifetest-lr"):
         assert cat.by_id(cid).status == "missing"
+    # timefix is in the core now (R's default, implied by every R entry), not a convention
+    assert "r-timefix" not in {c.id for c in cat.conventions}
 
 
 def test_weights_not_in_the_core_are_pending_not_errors():

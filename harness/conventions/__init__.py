@@ -37,11 +37,11 @@ FAMILIES: dict[str, tuple[str, ...]] = {
 }
 #: option names each family's conventions may set (the core's names)
 OPTIONS: dict[str, tuple[str, ...]] = {
-    "km": ("conf_type",),
-    "median": ("median_rule", "conf_type"),
-    "logrank": ("weights", "rho", "gamma"),
-    "hr": ("hr_method", "ties"),
-    "cox": ("ties",),
+    "km": ("conf_type", "timefix"),
+    "median": ("median_rule", "conf_type", "timefix"),
+    "logrank": ("weights", "rho", "gamma", "timefix"),
+    "hr": ("hr_method", "ties", "timefix"),
+    "cox": ("ties", "timefix"),
 }
 STATUSES = ("implemented", "missing", "pending")
 _KEYS = {"id", "software", "label", "family", "options", "default", "statistics", "status",
@@ -185,6 +185,10 @@ def _options(file: str, key: str, family: str, raw: Any) -> dict[str, Any]:
                                     f"{value!r}")
         elif name == "weights":
             _str(file, f"{key}.{name}", value)
+        elif name == "timefix":
+            if not isinstance(value, bool):
+                raise CaseFileError(file, f"{key}.{name}", f"expected true or false, got "
+                                    f"{value!r}")
         elif value not in allowed[name]:
             raise CaseFileError(file, f"{key}.{name}", f"{value!r} is not one of "
                                 + ", ".join(allowed[name]))
