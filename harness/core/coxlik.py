@@ -30,40 +30,96 @@ __all__ = ["Sorted", "Eval", "evaluate", "lr_statistic", "without_information"]
 
 @dataclass(frozen=True)
 class Sorted:
-    """Rows sorted by (stratum, time) and grouped into (stratum, time) cells."""
+    """Rows sorted by (stratum, time, censored before dead) and grouped into (stratum, time)
+    cells, with everything that does not depend on the coefficients precomputed once.
+
+    Within a cell the censored rows come first, then the dead ones (each in input order), so
+    the sums over the censored and over the dead rows of a cell are sums over contiguous
+    segments (one ``np.add.reduceat`` for both).
+    """
 
     x: np.ndarray  # (n, p) transformed covariates, sorted
     dead: np.ndarray  # (n,) bool, sorted
-    cell: np.ndarray  # (n,) cell index of each sorted row
     cell_start: np.ndarray  # (m,) first row of each cell
     stratum_cells: list  # [(first cell, one past last cell)] per stratum
     ndead: np.ndarray  # (m,) events per cell
     ev_cells: np.ndarray  # cells with events
+    seg_start: np.ndarray  # first row of each non-empty (cell, censored/dead) segment
+    alive_cells: np.ndarray  # cells with censored rows ...
+    alive_seg: np.ndarray  # ... and their segment (index into seg_start)
+    dead_seg: np.ndarray  # segment of the dead rows of each event cell (ev_cells order)
+    dead_rows: np.ndarray  # sorted rows of the events
+    x_dead_sum: np.ndarray  # (p,) sum of x over the events
+    efron_frac: np.ndarray  # (k / d) of each event, k = 1..d within its cell
+    single_rows: bool  # every cell is one row (no tied times within a stratum)
+    xt: np.ndarray  # (p, n) x transposed, contiguous
+    pairs: tuple  # (j, k) index arrays of the upper triangle j <= k
 
     @classmethod
     def build(cls, time: np.ndarray, dead: np.ndarray, x: np.ndarray,
               strata: np.ndarray) -> Sorted:
-        order = (np.argsort(time, kind="stable") if (strata == strata[0]).all()
-                 else np.lexsort((time, strata)))
+        order = sort_order(time, dead, strata)
         t, s = time[order], strata[order]
         new = np.ones(t.size, bool)
-        new[1:] = (t[1:] != t[:-1]) | (s[1:] != s[:-1])
+        new[1:] = t[1:] != t[:-1]
+        if s[0] != s[-1]:
+            new[1:] |= s[1:] != s[:-1]
         cell_start = np.flatnonzero(new)
-        cell = np.cumsum(new) - 1
         cs = s[cell_start]
         bounds = np.flatnonzero(np.r_[True, cs[1:] != cs[:-1], True])
         dd = dead[order]
         ndead = np.add.reduceat(dd.astype(np.int64), cell_start)
-        return cls(x[order], dd, cell, cell_start,
-                   list(zip(bounds[:-1].tolist(), bounds[1:].tolist())), ndead,
-                   np.flatnonzero(ndead > 0))
+        nalive = np.diff(np.r_[cell_start, t.size]) - ndead
+        # segments: (cell, censored) then (cell, dead), the empty ones left out
+        starts = np.column_stack([cell_start, cell_start + nalive]).ravel()
+        keep = np.column_stack([nalive > 0, ndead > 0]).ravel()
+        pos = (np.cumsum(keep) - 1).reshape(-1, 2)
+        ev_cells = np.flatnonzero(ndead > 0)
+        alive_cells = np.flatnonzero(nalive > 0)
+        xs = x[order]
+        dead_rows = np.flatnonzero(dd)
+        d = ndead[ev_cells]
+        k = np.arange(dead_rows.size) - np.repeat(np.cumsum(d) - d, d) + 1
+        return cls(xs, dd, cell_start, list(zip(bounds[:-1].tolist(), bounds[1:].tolist())),
+                   ndead, ev_cells, starts[keep], alive_cells, pos[alive_cells, 0],
+                   pos[ev_cells, 1], dead_rows, xs[dd].sum(axis=0), k / np.repeat(d, d),
+                   cell_start.size == t.size, np.ascontiguousarray(xs.T),
+                   np.triu_indices(xs.shape[1]))
+
+
+def sort_order(time: np.ndarray, dead: np.ndarray, strata: np.ndarray) -> np.ndarray:
+    """Row order by (stratum, time, censored before dead, input position).
+
+    One unstable SIMD ``argsort`` of the times and, only when some times are tied or there
+    are strata, one ``sort`` of the packed integer key ``((stratum, time rank, dead), row)``
+    (unique keys, so the result is the stable order): several times faster than ``lexsort``
+    or a stable ``argsort`` at ``n = 1e5``.
+    """
+    n = time.size
+    o = np.argsort(time)
+    ts = time[o]
+    one_stratum = bool((strata == strata[0]).all())
+    distinct = ts[1:] != ts[:-1]
+    if one_stratum and distinct.all():
+        return o
+    rank = np.zeros(n, np.int64)  # dense rank of the time, in time order
+    np.cumsum(distinct, out=rank[1:])
+    m = int(rank[-1]) + 1
+    levels = 1 if one_stratum else int(strata.max()) + 1
+    if levels * m * 2 * n >= 2**62:  # the packed key would overflow: a stable lexsort
+        return np.lexsort((dead, time, strata))
+    key = rank if one_stratum else strata[o].astype(np.int64) * m + rank
+    key = (key * 2 + dead[o]) * n + o
+    key.sort()
+    return key % n
 
 
 def without_information(srt: Sorted) -> np.ndarray:
     """Columns constant within the risk set of every event (zero information, exactly).
 
-    Decided from the data (running min and max of each column over the risk set
-    ``time >= t`` within the stratum), not from a rounded information matrix.
+    Decided from the data, not from a rounded information matrix: risk sets are nested within
+    a stratum, so a column varies within some event's risk set exactly when it varies over
+    the rows from the stratum's first event cell to its end.
     """
     x = srt.x
     varies = np.zeros(x.shape[1], dtype=bool)
@@ -72,13 +128,9 @@ def without_information(srt: Sorted) -> np.ndarray:
         ev = srt.ev_cells[(srt.ev_cells >= a) & (srt.ev_cells < b)]
         if ev.size == 0:
             continue
-        lo_row = srt.cell_start[a]
         hi_row = srt.cell_start[b] if b < srt.cell_start.size else n
-        xs = x[lo_row:hi_row][::-1]
-        hi = np.maximum.accumulate(xs, axis=0)[::-1]
-        lo = np.minimum.accumulate(xs, axis=0)[::-1]
-        first = srt.cell_start[ev] - lo_row  # the risk set of an event cell starts here
-        varies |= (hi[first] > lo[first]).any(axis=0)
+        risk = x[srt.cell_start[ev[0]]:hi_row]
+        varies |= risk.max(axis=0) > risk.min(axis=0)
     return ~varies
 
 
@@ -99,57 +151,73 @@ class Eval:
 
 
 def _suffix_next(values: np.ndarray, srt: Sorted) -> np.ndarray:
-    """Sum over the cells strictly after each cell within its stratum (axis 0)."""
+    """Sum over the cells strictly after each cell within its stratum (last axis)."""
     out = np.zeros_like(values)
     for a, b in srt.stratum_cells:
         if b - a > 1:
-            out[a:b - 1] = np.cumsum(values[b - 1:a:-1], axis=0)[::-1]
+            out[..., a:b - 1] = np.cumsum(values[..., b - 1:a:-1], axis=-1)[..., ::-1]
     return out
 
 
+def _risk_sums(v: np.ndarray, srt: Sorted, frac: np.ndarray | None) -> np.ndarray:
+    """Efron/Breslow risk-set sums of the rows of ``v`` (shape (q, n)), one column per event.
+
+    ``(sum over later cells) + (censored here) + frac * (dead here)``, by addition only.
+    Without tied times a cell is one row and this is the reverse cumulative sum of ``v``
+    within the stratum, read at the events (the same additions in the same order).
+    """
+    if srt.single_rows:
+        out = np.empty_like(v)
+        for a, b in srt.stratum_cells:  # cells are rows here
+            out[:, a:b] = np.cumsum(v[:, a:b][:, ::-1], axis=1)[:, ::-1]
+        return out[:, srt.dead_rows]
+    seg = np.add.reduceat(v, srt.seg_start, axis=1)
+    alive = np.zeros((v.shape[0], srt.cell_start.size))
+    alive[:, srt.alive_cells] = seg[:, srt.alive_seg]
+    dead_ev = seg[:, srt.dead_seg]
+    ev = srt.ev_cells
+    total = alive.copy()
+    total[:, ev] += dead_ev
+    later = _suffix_next(total, srt)
+    d = srt.ndead[ev]
+    base = np.repeat(later[:, ev] + alive[:, ev], d, axis=1)
+    dead_rep = np.repeat(dead_ev, d, axis=1)
+    if frac is None:  # breslow: every tied event sees the full risk set
+        return base + dead_rep
+    return base + frac * dead_rep
+
+
 def evaluate(srt: Sorted, beta: np.ndarray, ties: str) -> Eval:
-    """Log partial likelihood, score and information at ``beta`` (efron, breslow, exact)."""
+    """Log partial likelihood, score and information at ``beta`` (efron, breslow, exact).
+
+    The per-row terms ``r``, ``r x_j`` and ``r x_j x_k`` (``j <= k``) are stacked as the
+    rows of one ``(1 + p + p(p+1)/2, n)`` array, so every reduction runs along contiguous
+    memory and the risk sets are summed in one pass for all of them.
+    """
     if ties == "exact":
         return _evaluate_exact(srt, beta)
-    x = srt.x
-    p = x.shape[1]
+    xt = srt.xt
+    p, n = xt.shape
+    j, k = srt.pairs
+    frac = srt.efron_frac if ties == "efron" else None
     with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
-        eta = x @ beta
-        r = np.exp(eta)
-        rx = r[:, None] * x
-        rxx = rx[:, :, None] * x[:, None, :]
-        dead = srt.dead
-        cs = srt.cell_start
-
-        def cellsum(v, mask):
-            w = v * mask.reshape((-1,) + (1,) * (v.ndim - 1))
-            return np.add.reduceat(w, cs, axis=0)
-
-        alive = ~dead
-        c0c, c1c, c2c = cellsum(r, alive), cellsum(rx, alive), cellsum(rxx, alive)
-        c0d, c1d, c2d = cellsum(r, dead), cellsum(rx, dead), cellsum(rxx, dead)
-        n0 = _suffix_next(c0c + c0d, srt)
-        n1 = _suffix_next(c1c + c1d, srt)
-        n2 = _suffix_next(c2c + c2d, srt)
-        ev = srt.ev_cells
-        d = srt.ndead[ev]
-        rep = np.repeat(ev, d)
-        if ties == "efron":
-            starts = np.cumsum(d) - d
-            k = np.arange(rep.size) - np.repeat(starts, d) + 1
-            frac = k / np.repeat(d, d)  # R adds (k/d) of the dead, k = 1..d
-        else:
-            frac = np.ones(rep.size)
-        a0 = (n0[rep] + c0c[rep]) + frac * c0d[rep]
-        a1 = (n1[rep] + c1c[rep]) + frac[:, None] * c1d[rep]
-        a2 = (n2[rep] + c2c[rep]) + frac[:, None, None] * c2d[rep]
+        eta = xt[0] * beta[0] if p == 1 else srt.x @ beta
+        v = np.empty((1 + p + j.size, n))
+        np.exp(eta, out=v[0])
+        np.multiply(v[0], xt, out=v[1:1 + p])
+        np.multiply(v[1 + j], xt[k], out=v[1 + p:])
+        a = _risk_sums(v, srt, frac)
+        a0 = a[0]
+        mean = a[1:1 + p] / a0
+        score = srt.x_dead_sum - mean.sum(axis=1)
+        cross = (a[1 + p:] / a0 - mean[j] * mean[k]).sum(axis=1)
+        info = np.empty((p, p))
+        info[j, k] = cross
+        info[k, j] = cross
         log_denom = np.log(a0)
-        eta_dead = eta[dead]
+        eta_dead = eta[srt.dead_rows]
         loglik = float(eta_dead.sum() - log_denom.sum())
-        mean = a1 / a0[:, None]
-        score = x[dead].sum(axis=0) - mean.sum(axis=0)
-        info = (a2 / a0[:, None, None] - mean[:, :, None] * mean[:, None, :]).sum(axis=0)
-    return Eval(loglik, score, info.reshape(p, p), eta_dead, log_denom)
+    return Eval(loglik, score, info, eta_dead, log_denom)
 
 
 def _evaluate_exact(srt: Sorted, beta: np.ndarray) -> Eval:
