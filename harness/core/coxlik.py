@@ -58,33 +58,39 @@ class Sorted:
     @classmethod
     def build(cls, time: np.ndarray, dead: np.ndarray, x: np.ndarray,
               strata: np.ndarray) -> Sorted:
-        order = sort_order(time, dead, strata)
-        t, s = time[order], strata[order]
-        new = np.ones(t.size, bool)
-        new[1:] = t[1:] != t[:-1]
-        if s[0] != s[-1]:
-            new[1:] |= s[1:] != s[:-1]
+        order, new = _order_and_cells(time, dead, strata)
+        n = time.size
         cell_start = np.flatnonzero(new)
-        cs = s[cell_start]
-        bounds = np.flatnonzero(np.r_[True, cs[1:] != cs[:-1], True])
+        if cell_start.size > 1 and strata[order[0]] != strata[order[-1]]:
+            cs = strata[order[cell_start]]
+            bounds = np.flatnonzero(np.r_[True, cs[1:] != cs[:-1], True]).tolist()
+        else:
+            bounds = [0, cell_start.size]
         dd = dead[order]
-        ndead = np.add.reduceat(dd.astype(np.int64), cell_start)
-        nalive = np.diff(np.r_[cell_start, t.size]) - ndead
-        # segments: (cell, censored) then (cell, dead), the empty ones left out
-        starts = np.column_stack([cell_start, cell_start + nalive]).ravel()
-        keep = np.column_stack([nalive > 0, ndead > 0]).ravel()
-        pos = (np.cumsum(keep) - 1).reshape(-1, 2)
-        ev_cells = np.flatnonzero(ndead > 0)
-        alive_cells = np.flatnonzero(nalive > 0)
         xs = x[order]
         dead_rows = np.flatnonzero(dd)
-        d = ndead[ev_cells]
-        k = np.arange(dead_rows.size) - np.repeat(np.cumsum(d) - d, d) + 1
-        return cls(xs, dd, cell_start, list(zip(bounds[:-1].tolist(), bounds[1:].tolist())),
-                   ndead, ev_cells, starts[keep], alive_cells, pos[alive_cells, 0],
-                   pos[ev_cells, 1], dead_rows, xs[dd].sum(axis=0), k / np.repeat(d, d),
-                   cell_start.size == t.size, np.ascontiguousarray(xs.T),
-                   np.triu_indices(xs.shape[1]))
+        single = cell_start.size == n
+        if single:  # no ties: cells are rows, no segments needed
+            ndead = dd.astype(np.int64)
+            ev_cells, none = dead_rows, np.zeros(0, np.intp)
+            seg = (none, none, none, none)
+            frac = np.ones(dead_rows.size)
+        else:
+            ndead = np.add.reduceat(dd, cell_start, dtype=np.int64)
+            nalive = np.diff(np.r_[cell_start, n]) - ndead
+            ev_cells = np.flatnonzero(ndead)
+            # segments: (cell, censored) then (cell, dead), the empty ones left out
+            starts = np.column_stack([cell_start, cell_start + nalive]).ravel()
+            keep = np.column_stack([nalive > 0, ndead > 0]).ravel()
+            pos = (np.cumsum(keep, dtype=np.intp) - 1).reshape(-1, 2)
+            alive_cells = np.flatnonzero(nalive)
+            seg = (starts[keep], alive_cells, pos[alive_cells, 0], pos[ev_cells, 1])
+            d = ndead[ev_cells]
+            k = np.arange(1, dead_rows.size + 1) - np.repeat(np.cumsum(d) - d, d)
+            frac = k / np.repeat(d, d)
+        return cls(xs, dd, cell_start, list(zip(bounds[:-1], bounds[1:])), ndead, ev_cells,
+                   *seg, dead_rows, xs[dead_rows].sum(axis=0), frac, single,
+                   np.ascontiguousarray(xs.T), np.triu_indices(xs.shape[1]))
 
 
 def sort_order(time: np.ndarray, dead: np.ndarray, strata: np.ndarray) -> np.ndarray:
@@ -95,23 +101,36 @@ def sort_order(time: np.ndarray, dead: np.ndarray, strata: np.ndarray) -> np.nda
     (unique keys, so the result is the stable order): several times faster than ``lexsort``
     or a stable ``argsort`` at ``n = 1e5``.
     """
+    return _order_and_cells(time, dead, strata)[0]
+
+
+def _order_and_cells(time: np.ndarray, dead: np.ndarray,
+                     strata: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """:func:`sort_order` and, in that order, whether each row starts a (stratum, time) cell."""
     n = time.size
     o = np.argsort(time)
     ts = time[o]
     one_stratum = bool((strata == strata[0]).all())
-    distinct = ts[1:] != ts[:-1]
-    if one_stratum and distinct.all():
-        return o
-    rank = np.zeros(n, np.int64)  # dense rank of the time, in time order
-    np.cumsum(distinct, out=rank[1:])
+    new = np.empty(n, bool)
+    new[0] = True
+    np.not_equal(ts[1:], ts[:-1], out=new[1:])
+    if one_stratum and new.all():
+        return o, new
+    rank = np.cumsum(new, dtype=np.int64)  # dense rank of the time (from 1), in time order
     m = int(rank[-1]) + 1
     levels = 1 if one_stratum else int(strata.max()) + 1
     if levels * m * 2 * n >= 2**62:  # the packed key would overflow: a stable lexsort
-        return np.lexsort((dead, time, strata))
+        order = np.lexsort((dead, time, strata))
+        t, s = time[order], strata[order]
+        new[1:] = (t[1:] != t[:-1]) | (s[1:] != s[:-1])
+        return order, new
     key = rank if one_stratum else strata[o].astype(np.int64) * m + rank
     key = (key * 2 + dead[o]) * n + o
     key.sort()
-    return key % n
+    if not one_stratum:
+        cell = key // (2 * n)
+        np.not_equal(cell[1:], cell[:-1], out=new[1:])
+    return key % n, new
 
 
 def without_information(srt: Sorted) -> np.ndarray:
