@@ -339,10 +339,11 @@ def coxph(
     srt = Sorted.build(data.time, data.event, xt, s_codes)
     flat = without_information(srt)
     b0 = np.zeros(p) if init is None else np.asarray(init, dtype=float).reshape(p)
-    with np.errstate(over="ignore"):
-        lp0 = (xm - means) @ b0
-    if init is not None and (np.exp(lp0).max() == np.inf or np.exp(lp0).max() == 0):
-        raise ValueError("initial values lead to overflow or underflow of the exp function")
+    if init is not None:
+        with np.errstate(over="ignore"):
+            lp0 = np.exp((xm - means) @ b0)
+        if lp0.max() == np.inf or lp0.max() == 0:
+            raise ValueError("initial values lead to overflow or underflow of the exp function")
     fit = newton(srt, b0 / factor, ties, eps, int(max_iter), flat, toler_chol)
     return _result(fit, data, xm, cols, means, factor, ties, eps, int(max_iter),
                    b0, conf_level, toler_chol)
@@ -359,8 +360,10 @@ def _result(fit: NewtonResult, data: SurvData, xm: np.ndarray, cols: tuple,
     aliased = np.zeros(p, bool)
     if fit.flag < p and iter_max > 0:
         aliased = np.diag(var) == 0
-    with np.errstate(over="ignore", invalid="ignore"):
-        lp_max = float(((xm - means) @ coef).max())
+    lp_max = 0.0  # the largest linear predictor matters only to a fit that ran out
+    if fit.flag == 1000:
+        with np.errstate(over="ignore", invalid="ignore"):
+            lp_max = float(((xm - means) @ coef).max())
     infinite, msgs = _r_warnings(fit, coef, u, var, lp_max, ties, eps, np.sqrt(eps), iter_max)
     for m in msgs:
         _warnings.warn(m, CoxWarning, stacklevel=3)

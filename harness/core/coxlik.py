@@ -54,6 +54,7 @@ class Sorted:
     single_rows: bool  # every cell is one row (no tied times within a stratum)
     xt: np.ndarray  # (p, n) x transposed, contiguous
     pairs: tuple  # (j, k) index arrays of the upper triangle j <= k
+    binary: bool  # one covariate, all values 0 or 1 (then x^2 = x)
 
     @classmethod
     def build(cls, time: np.ndarray, dead: np.ndarray, x: np.ndarray,
@@ -90,7 +91,8 @@ class Sorted:
             frac = k / np.repeat(d, d)
         return cls(xs, dd, cell_start, list(zip(bounds[:-1], bounds[1:])), ndead, ev_cells,
                    *seg, dead_rows, xs[dead_rows].sum(axis=0), frac, single,
-                   np.ascontiguousarray(xs.T), np.triu_indices(xs.shape[1]))
+                   np.ascontiguousarray(xs.T), np.triu_indices(xs.shape[1]),
+                   xs.shape[1] == 1 and bool(((xs == 0) | (xs == 1)).all()))
 
 
 def sort_order(time: np.ndarray, dead: np.ndarray, strata: np.ndarray) -> np.ndarray:
@@ -119,18 +121,19 @@ def _order_and_cells(time: np.ndarray, dead: np.ndarray,
     rank = np.cumsum(new, dtype=np.int64)  # dense rank of the time (from 1), in time order
     m = int(rank[-1]) + 1
     levels = 1 if one_stratum else int(strata.max()) + 1
-    if levels * m * 2 * n >= 2**62:  # the packed key would overflow: a stable lexsort
+    bits = max(1, (n - 1).bit_length())  # the row index sits in the low bits of the key
+    if (levels * m * 2) >> (62 - bits):  # the packed key would overflow: a stable lexsort
         order = np.lexsort((dead, time, strata))
         t, s = time[order], strata[order]
         new[1:] = (t[1:] != t[:-1]) | (s[1:] != s[:-1])
         return order, new
     key = rank if one_stratum else strata[o].astype(np.int64) * m + rank
-    key = (key * 2 + dead[o]) * n + o
+    key = ((key * 2 + dead[o]) << bits) | o
     key.sort()
     if not one_stratum:
-        cell = key // (2 * n)
+        cell = key >> (bits + 1)
         np.not_equal(cell[1:], cell[:-1], out=new[1:])
-    return key % n, new
+    return key & ((1 << bits) - 1), new
 
 
 def without_information(srt: Sorted) -> np.ndarray:
@@ -206,6 +209,15 @@ def _risk_sums(v: np.ndarray, srt: Sorted, frac: np.ndarray | None) -> np.ndarra
     return base + frac * dead_rep
 
 
+def _linear(xt: np.ndarray, beta: np.ndarray) -> np.ndarray:
+    """``x'b`` column by column, in a fixed order (a BLAS product's rounding can depend on
+    the arrays' memory alignment, so the same fit could differ in the last bit)."""
+    eta = xt[0] * beta[0]
+    for j in range(1, beta.size):
+        eta += xt[j] * beta[j]
+    return eta
+
+
 def evaluate(srt: Sorted, beta: np.ndarray, ties: str) -> Eval:
     """Log partial likelihood, score and information at ``beta`` (efron, breslow, exact).
 
@@ -220,16 +232,19 @@ def evaluate(srt: Sorted, beta: np.ndarray, ties: str) -> Eval:
     j, k = srt.pairs
     frac = srt.efron_frac if ties == "efron" else None
     with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
-        eta = xt[0] * beta[0] if p == 1 else srt.x @ beta
-        v = np.empty((1 + p + j.size, n))
+        eta = _linear(xt, beta)
+        # one 0/1 covariate: r x^2 = r x, so its row is not formed twice (same values)
+        v = np.empty((1 + p + (0 if srt.binary else j.size), n))
         np.exp(eta, out=v[0])
         np.multiply(v[0], xt, out=v[1:1 + p])
-        np.multiply(v[1 + j], xt[k], out=v[1 + p:])
+        if not srt.binary:
+            np.multiply(v[1 + j], xt[k], out=v[1 + p:])
         a = _risk_sums(v, srt, frac)
         a0 = a[0]
         mean = a[1:1 + p] / a0
         score = srt.x_dead_sum - mean.sum(axis=1)
-        cross = (a[1 + p:] / a0 - mean[j] * mean[k]).sum(axis=1)
+        second = mean if srt.binary else a[1 + p:] / a0
+        cross = (second - mean[j] * mean[k]).sum(axis=1)
         info = np.empty((p, p))
         info[j, k] = cross
         info[k, j] = cross
@@ -250,7 +265,7 @@ def _evaluate_exact(srt: Sorted, beta: np.ndarray) -> Eval:
     x = srt.x
     p = x.shape[1]
     with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
-        eta = x @ beta
+        eta = _linear(srt.xt, beta)
         r_all = np.exp(eta)
         ll_terms, u_terms, i_terms = [], [], []
         for a, b in srt.stratum_cells:
