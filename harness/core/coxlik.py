@@ -6,10 +6,11 @@ evaluation stacks ``r``, ``r x`` and ``r x x'`` as rows of one array and sums th
 for all of them at once (a reverse cumulative sum when no times are tied). The risk scores
 ``r = exp(x'b)`` are computed *without* a shift, as R's ``coxfit6``/``coxexact`` do: the
 covariates are centred and scaled first (:mod:`harness.core.cox`), so ``x'b`` is moderate
-unless the Newton step is wild, and an overflowing or underflowing ``exp`` makes the point non-finite, which the Newton
-loop answers by step-halving (R's rule). Risk-set sums are reverse cumulative sums *within each
-stratum* (a loop over strata, never a subtraction of another stratum's sum, so one stratum's
-huge risk scores cannot cancel another's digits). The Efron denominators are built by addition
+unless the Newton step is wild, and an overflowing or underflowing ``exp`` makes the point
+non-finite, which the Newton loop answers by step-halving (R's rule). Risk-set sums are
+reverse cumulative sums *within each stratum* (a loop over strata, never a subtraction of
+another stratum's sum, so one stratum's huge risk scores cannot cancel another's digits).
+The Efron denominators are built by addition
 (``sum over later times + censored here + (k/d) dead here``), never by subtracting the dead
 from the full risk set.
 
