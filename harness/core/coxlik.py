@@ -208,11 +208,11 @@ def _risk_sums(v: np.ndarray, srt: Sorted, frac: np.ndarray | None) -> np.ndarra
     total[:, ev] += dead_ev
     later = _suffix_next(total, srt)
     d = srt.ndead[ev]
-    base = np.repeat(later[:, ev] + alive[:, ev], d, axis=1)
-    dead_rep = np.repeat(dead_ev, d, axis=1)
-    if frac is None:  # breslow: every tied event sees the full risk set
-        return base + dead_rep
-    return base + frac * dead_rep
+    out = np.repeat(dead_ev, d, axis=1)
+    if frac is not None:  # efron (breslow: every tied event sees the full risk set)
+        out *= frac
+    out += np.repeat(later[:, ev] + alive[:, ev], d, axis=1)  # in place, same sums
+    return out
 
 
 def _linear(xt: np.ndarray, beta: np.ndarray) -> np.ndarray:
