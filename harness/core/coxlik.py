@@ -81,7 +81,7 @@ class Sorted:
             seg = (none, none, none, none)
             frac = np.ones(dead_rows.size)
         else:
-            ndead = np.add.reduceat(dd, cell_start, dtype=np.int64)
+            ndead = np.diff(np.searchsorted(dead_rows, np.r_[cell_start, n]))
             nalive = np.diff(np.r_[cell_start, n]) - ndead
             ev_cells = np.flatnonzero(ndead)
             # segments: (cell, censored) then (cell, dead), the empty ones left out
@@ -133,13 +133,19 @@ def _order_and_cells(time: np.ndarray, dead: np.ndarray,
         t, s = time[order], strata[order]
         new[1:] = (t[1:] != t[:-1]) | (s[1:] != s[:-1])
         return order, new
-    key = rank if one_stratum else strata[o].astype(np.int64) * m + rank
-    key = ((key * 2 + dead[o]) << bits) | o
+    key = rank  # ((stratum, rank) * 2 + dead) << bits | row, built in place
+    if not one_stratum:
+        key += strata[o].astype(np.int64) * m
+    key <<= 1
+    key += dead[o]
+    key <<= bits
+    key |= o
     key.sort()
     if not one_stratum:
         cell = key >> (bits + 1)
         np.not_equal(cell[1:], cell[:-1], out=new[1:])
-    return key & ((1 << bits) - 1), new
+    key &= (1 << bits) - 1
+    return key, new
 
 
 def without_information(srt: Sorted) -> np.ndarray:
