@@ -33,7 +33,9 @@ _METHODS = ("auto", "exact", "monte-carlo")
 #: Relative tolerance for ``T >= observed`` (ties of the statistic).
 _REL_TIES = 1e-10
 #: Permutations per block of selection sampling at least (its per-row cost is amortised over
-#: the block's width; below ``n = BUDGET / (2 * _MIN_COLUMNS)`` the blocks are wider anyway)
+#: the block's width; below ``n = BUDGET / (2 * _MIN_COLUMNS)`` the blocks are wider anyway).
+#: Since this minimum (and selection sampling above n = 5000), a seed draws other permutations
+#: than before when n > 122 and B spans several old blocks; up to n = 122 nothing changed.
 _MIN_COLUMNS = 8192
 
 
