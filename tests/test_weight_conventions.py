@@ -351,8 +351,30 @@ def test_maxcombo_agrees_with_r_on_draws(r, data):
     out = out[16:]
     assert_allclose(res.z, out[:4], rtol=RTOL, atol=1e-12)
     assert_allclose(res.corr, out[4:20].reshape(4, 4), rtol=1e-8, atol=1e-12)
+    if np.linalg.eigvalsh(res.corr)[0] < 1e-8:
+        # a singular correlation (fewer distinct event times than tests): pmvnorm is not
+        # reliable there (one draw: pmvnorm 0.002540, ours 0.002661, 4e7 Monte Carlo samples
+        # 0.002677 +- 0.000008), so the referee is a seeded Monte Carlo of max|Z| itself
+        p_mc, se_mc = _max_abs_z_monte_carlo(res.corr, res.statistic)
+        assert abs(res.p_value - p_mc) <= 4 * se_mc + res.p_error + 1e-5, (p_mc, se_mc)
+        event("singular correlation: p compared with Monte Carlo")
+        return
     assert abs(res.p_value - out[20]) <= max(P_TOL, res.p_error + out[21])
     event("compared")
+
+
+def _max_abs_z_monte_carlo(corr: np.ndarray, zmax: float, n: int = 2_000_000
+                           ) -> tuple[float, float]:
+    """P(max |Z_k| >= zmax) for Z ~ N(0, corr) (corr PSD, maybe singular) by seeded sampling."""
+    w, v = np.linalg.eigh(corr)
+    a = v * np.sqrt(np.maximum(w, 0.0))
+    rng = np.random.default_rng(20)
+    hits = 0
+    for _ in range(n // 500_000):
+        z = rng.standard_normal((500_000, corr.shape[0])) @ a.T
+        hits += int((np.abs(z).max(axis=1) >= zmax).sum())
+    p = hits / n
+    return p, float(np.sqrt(max(p * (1 - p), 1.0 / n) / n))
 
 
 @pytest.mark.r

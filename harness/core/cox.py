@@ -62,7 +62,7 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
-from scipy import stats
+from scipy import special, stats
 
 from harness.core.cells import level_codes as _codes
 from harness.core.coxfit import TOLER_CHOL, Chol, NewtonResult, newton
@@ -235,7 +235,7 @@ def _chi2_sf(stat: float, df: int) -> float:
     """``pchisq(stat, df, lower.tail = FALSE)``, with R's point mass at 0 for ``df = 0``."""
     if df == 0:
         return 1.0 if stat <= 0 else 0.0
-    return float(stats.chi2.sf(stat, df))
+    return float(special.chdtrc(df, stat))  # = stats.chi2.sf, without its call overhead
 
 
 def _r_warnings(fit: NewtonResult, coef: np.ndarray, u: np.ndarray, var: np.ndarray,
@@ -344,10 +344,11 @@ def coxph(
     srt = Sorted.build(data.time, data.event, xt, s_codes)
     flat = without_information(srt)
     b0 = np.zeros(p) if init is None else np.asarray(init, dtype=float).reshape(p)
-    with np.errstate(over="ignore"):
-        lp0 = (xm - means) @ b0
-    if init is not None and (np.exp(lp0).max() == np.inf or np.exp(lp0).max() == 0):
-        raise ValueError("initial values lead to overflow or underflow of the exp function")
+    if init is not None:
+        with np.errstate(over="ignore"):
+            lp0 = np.exp((xm - means) @ b0)
+        if lp0.max() == np.inf or lp0.max() == 0:
+            raise ValueError("initial values lead to overflow or underflow of the exp function")
     fit = newton(srt, b0 / factor, ties, eps, int(max_iter), flat, toler_chol)
     return _result(fit, data, xm, cols, means, factor, ties, eps, int(max_iter),
                    b0, conf_level, toler_chol)
@@ -364,8 +365,10 @@ def _result(fit: NewtonResult, data: SurvData, xm: np.ndarray, cols: tuple,
     aliased = np.zeros(p, bool)
     if fit.flag < p and iter_max > 0:
         aliased = np.diag(var) == 0
-    with np.errstate(over="ignore", invalid="ignore"):
-        lp_max = float(((xm - means) @ coef).max())
+    lp_max = 0.0  # the largest linear predictor matters only to a fit that ran out
+    if fit.flag == 1000:
+        with np.errstate(over="ignore", invalid="ignore"):
+            lp_max = float(((xm - means) @ coef).max())
     infinite, msgs = _r_warnings(fit, coef, u, var, lp_max, ties, eps, np.sqrt(eps), iter_max)
     for m in msgs:
         _warnings.warn(m, CoxWarning, stacklevel=3)
@@ -380,7 +383,7 @@ def _result(fit: NewtonResult, data: SurvData, xm: np.ndarray, cols: tuple,
     se = np.sqrt(np.diag(var))
     with np.errstate(divide="ignore", invalid="ignore"):
         z = coef / se
-    pz = np.where(np.isnan(z), np.nan, 2 * stats.norm.sf(np.abs(z)))
+    pz = np.where(np.isnan(z), np.nan, 2 * special.ndtr(-np.abs(z)))  # = stats.norm.sf
     delta = (coef - b0)[keep]
     vk = var[np.ix_(keep, keep)]
     if df == 1:  # R's coxph.wtest: b^2 / var (NaN for 0/0 when a fit ran out at coef 0)

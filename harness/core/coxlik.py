@@ -1,12 +1,16 @@
 """Cox log partial likelihood, score and information, vectorised (no Python loop per event).
 
-The data are sorted once by (stratum, time). Every evaluation computes the risk scores
-``r = exp(x'b)`` *without* a shift, as R's ``coxfit6``/``coxexact`` do: the covariates are
-centred and scaled first (:mod:`harness.core.cox`), so ``x'b`` is moderate unless the Newton step is
-wild, and an overflowing or underflowing ``exp`` makes the point non-finite, which the Newton
-loop answers by step-halving (R's rule). Risk-set sums are reverse cumulative sums *within each
-stratum* (a loop over strata, never a subtraction of another stratum's sum, so one stratum's
-huge risk scores cannot cancel another's digits). The Efron denominators are built by addition
+The data are sorted once by (stratum, time, censored before dead) and everything that does
+not depend on the coefficients (cells, segments, Efron fractions) is computed then; each
+evaluation stacks ``r``, ``r x`` and ``r x x'`` as rows of one array and sums the risk sets
+for all of them at once (a reverse cumulative sum when no times are tied). The risk scores
+``r = exp(x'b)`` are computed *without* a shift, as R's ``coxfit6``/``coxexact`` do: the
+covariates are centred and scaled first (:mod:`harness.core.cox`), so ``x'b`` is moderate
+unless the Newton step is wild, and an overflowing or underflowing ``exp`` makes the point
+non-finite, which the Newton loop answers by step-halving (R's rule). Risk-set sums are
+reverse cumulative sums *within each stratum* (a loop over strata, never a subtraction of
+another stratum's sum, so one stratum's huge risk scores cannot cancel another's digits).
+The Efron denominators are built by addition
 (``sum over later times + censored here + (k/d) dead here``), never by subtracting the dead
 from the full risk set.
 
@@ -30,40 +34,126 @@ __all__ = ["Sorted", "Eval", "evaluate", "lr_statistic", "without_information"]
 
 @dataclass(frozen=True)
 class Sorted:
-    """Rows sorted by (stratum, time) and grouped into (stratum, time) cells."""
+    """Rows sorted by (stratum, time, censored before dead) and grouped into (stratum, time)
+    cells, with everything that does not depend on the coefficients precomputed once.
+
+    Within a cell the censored rows come first, then the dead ones (each in input order), so
+    the sums over the censored and over the dead rows of a cell are sums over contiguous
+    segments (one ``np.add.reduceat`` for both).
+    """
 
     x: np.ndarray  # (n, p) transformed covariates, sorted
     dead: np.ndarray  # (n,) bool, sorted
-    cell: np.ndarray  # (n,) cell index of each sorted row
     cell_start: np.ndarray  # (m,) first row of each cell
     stratum_cells: list  # [(first cell, one past last cell)] per stratum
     ndead: np.ndarray  # (m,) events per cell
     ev_cells: np.ndarray  # cells with events
+    seg_start: np.ndarray  # first row of each non-empty (cell, censored/dead) segment
+    alive_cells: np.ndarray  # cells with censored rows ...
+    alive_seg: np.ndarray  # ... and their segment (index into seg_start)
+    dead_seg: np.ndarray  # segment of the dead rows of each event cell (ev_cells order)
+    dead_rows: np.ndarray  # sorted rows of the events
+    x_dead_sum: np.ndarray  # (p,) sum of x over the events
+    efron_frac: np.ndarray  # (k / d) of each event, k = 1..d within its cell
+    single_rows: bool  # every cell is one row (no tied times within a stratum)
+    xt: np.ndarray  # (p, n) x transposed, contiguous
+    pairs: tuple  # (j, k) index arrays of the upper triangle j <= k
+    binary: bool  # one covariate, all values 0 or 1 (then x^2 = x)
 
     @classmethod
     def build(cls, time: np.ndarray, dead: np.ndarray, x: np.ndarray,
               strata: np.ndarray) -> Sorted:
-        order = (np.argsort(time, kind="stable") if (strata == strata[0]).all()
-                 else np.lexsort((time, strata)))
-        t, s = time[order], strata[order]
-        new = np.ones(t.size, bool)
-        new[1:] = (t[1:] != t[:-1]) | (s[1:] != s[:-1])
+        order, new = _order_and_cells(time, dead, strata)
+        n = time.size
         cell_start = np.flatnonzero(new)
-        cell = np.cumsum(new) - 1
-        cs = s[cell_start]
-        bounds = np.flatnonzero(np.r_[True, cs[1:] != cs[:-1], True])
+        if cell_start.size > 1 and strata[order[0]] != strata[order[-1]]:
+            cs = strata[order[cell_start]]
+            bounds = np.flatnonzero(np.r_[True, cs[1:] != cs[:-1], True]).tolist()
+        else:
+            bounds = [0, cell_start.size]
         dd = dead[order]
-        ndead = np.add.reduceat(dd.astype(np.int64), cell_start)
-        return cls(x[order], dd, cell, cell_start,
-                   list(zip(bounds[:-1].tolist(), bounds[1:].tolist())), ndead,
-                   np.flatnonzero(ndead > 0))
+        xs = x[order]
+        dead_rows = np.flatnonzero(dd)
+        single = cell_start.size == n
+        if single:  # no ties: cells are rows, no segments needed
+            ndead = dd.astype(np.int64)
+            ev_cells, none = dead_rows, np.zeros(0, np.intp)
+            seg = (none, none, none, none)
+            frac = np.ones(dead_rows.size)
+        else:
+            ndead = np.diff(np.searchsorted(dead_rows, np.r_[cell_start, n]))
+            nalive = np.diff(np.r_[cell_start, n]) - ndead
+            ev_cells = np.flatnonzero(ndead)
+            # segments: (cell, censored) then (cell, dead), the empty ones left out
+            starts = np.column_stack([cell_start, cell_start + nalive]).ravel()
+            keep = np.column_stack([nalive > 0, ndead > 0]).ravel()
+            pos = (np.cumsum(keep, dtype=np.intp) - 1).reshape(-1, 2)
+            alive_cells = np.flatnonzero(nalive)
+            seg = (starts[keep], alive_cells, pos[alive_cells, 0], pos[ev_cells, 1])
+            d = ndead[ev_cells]
+            k = np.arange(1, dead_rows.size + 1) - np.repeat(np.cumsum(d) - d, d)
+            frac = k / np.repeat(d, d)
+        return cls(xs, dd, cell_start, list(zip(bounds[:-1], bounds[1:])), ndead, ev_cells,
+                   *seg, dead_rows, xs[dead_rows].sum(axis=0), frac, single,
+                   np.ascontiguousarray(xs.T), np.triu_indices(xs.shape[1]),
+                   xs.shape[1] == 1 and bool(((xs == 0) | (xs == 1)).all()))
+
+
+def sort_order(time: np.ndarray, dead: np.ndarray, strata: np.ndarray) -> np.ndarray:
+    """Row order by (stratum, time, censored before dead, input position).
+
+    One unstable SIMD ``argsort`` of the times and, only when some times are tied or there
+    are strata, one ``sort`` of the packed integer key ``((stratum, time rank, dead), row)``
+    (unique keys, so the result is the stable order): several times faster than ``lexsort``
+    or a stable ``argsort`` at ``n = 1e5``.
+
+    R equivalent: ``order(strata, time, status)`` (R's ``order`` is stable).
+    """
+    return _order_and_cells(time, dead, strata)[0]
+
+
+def _order_and_cells(time: np.ndarray, dead: np.ndarray,
+                     strata: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """:func:`sort_order` and, in that order, whether each row starts a (stratum, time) cell."""
+    n = time.size
+    o = np.argsort(time)
+    ts = time[o]
+    one_stratum = bool((strata == strata[0]).all())
+    new = np.empty(n, bool)
+    new[0] = True
+    np.not_equal(ts[1:], ts[:-1], out=new[1:])
+    if one_stratum and new.all():
+        return o, new
+    rank = np.cumsum(new, dtype=np.int64)  # dense rank of the time (from 1), in time order
+    m = int(rank[-1]) + 1
+    levels = 1 if one_stratum else int(strata.max()) + 1
+    bits = max(1, (n - 1).bit_length())  # the row index sits in the low bits of the key
+    if (levels * m * 2) >> (62 - bits):  # the packed key would overflow: a stable lexsort
+        order = np.lexsort((dead, time, strata))
+        t, s = time[order], strata[order]
+        new[1:] = (t[1:] != t[:-1]) | (s[1:] != s[:-1])
+        return order, new
+    key = rank  # ((stratum, rank) * 2 + dead) << bits | row, built in place
+    if not one_stratum:
+        key += strata[o].astype(np.int64) * m
+    key <<= 1
+    key += dead[o]
+    key <<= bits
+    key |= o
+    key.sort()
+    if not one_stratum:
+        cell = key >> (bits + 1)
+        np.not_equal(cell[1:], cell[:-1], out=new[1:])
+    key &= (1 << bits) - 1
+    return key, new
 
 
 def without_information(srt: Sorted) -> np.ndarray:
     """Columns constant within the risk set of every event (zero information, exactly).
 
-    Decided from the data (running min and max of each column over the risk set
-    ``time >= t`` within the stratum), not from a rounded information matrix.
+    Decided from the data, not from a rounded information matrix: risk sets are nested within
+    a stratum, so a column varies within some event's risk set exactly when it varies over
+    the rows from the stratum's first event cell to its end.
     """
     x = srt.x
     varies = np.zeros(x.shape[1], dtype=bool)
@@ -72,13 +162,9 @@ def without_information(srt: Sorted) -> np.ndarray:
         ev = srt.ev_cells[(srt.ev_cells >= a) & (srt.ev_cells < b)]
         if ev.size == 0:
             continue
-        lo_row = srt.cell_start[a]
         hi_row = srt.cell_start[b] if b < srt.cell_start.size else n
-        xs = x[lo_row:hi_row][::-1]
-        hi = np.maximum.accumulate(xs, axis=0)[::-1]
-        lo = np.minimum.accumulate(xs, axis=0)[::-1]
-        first = srt.cell_start[ev] - lo_row  # the risk set of an event cell starts here
-        varies |= (hi[first] > lo[first]).any(axis=0)
+        risk = x[srt.cell_start[ev[0]]:hi_row]
+        varies |= risk.max(axis=0) > risk.min(axis=0)
     return ~varies
 
 
@@ -99,57 +185,85 @@ class Eval:
 
 
 def _suffix_next(values: np.ndarray, srt: Sorted) -> np.ndarray:
-    """Sum over the cells strictly after each cell within its stratum (axis 0)."""
+    """Sum over the cells strictly after each cell within its stratum (last axis)."""
     out = np.zeros_like(values)
     for a, b in srt.stratum_cells:
         if b - a > 1:
-            out[a:b - 1] = np.cumsum(values[b - 1:a:-1], axis=0)[::-1]
+            out[..., a:b - 1] = np.cumsum(values[..., b - 1:a:-1], axis=-1)[..., ::-1]
     return out
 
 
+def _risk_sums(v: np.ndarray, srt: Sorted, frac: np.ndarray | None) -> np.ndarray:
+    """Efron/Breslow risk-set sums of the rows of ``v`` (shape (q, n)), one column per event.
+
+    ``(sum over later cells) + (censored here) + frac * (dead here)``, by addition only.
+    Without tied times a cell is one row and this is the reverse cumulative sum of ``v``
+    within the stratum, read at the events (the same additions in the same order).
+    """
+    if srt.single_rows:
+        out = np.empty_like(v)
+        for a, b in srt.stratum_cells:  # cells are rows here
+            out[:, a:b] = np.cumsum(v[:, a:b][:, ::-1], axis=1)[:, ::-1]
+        return out[:, srt.dead_rows]
+    seg = np.add.reduceat(v, srt.seg_start, axis=1)
+    alive = np.zeros((v.shape[0], srt.cell_start.size))
+    alive[:, srt.alive_cells] = seg[:, srt.alive_seg]
+    dead_ev = seg[:, srt.dead_seg]
+    ev = srt.ev_cells
+    total = alive.copy()
+    total[:, ev] += dead_ev
+    later = _suffix_next(total, srt)
+    d = srt.ndead[ev]
+    out = np.repeat(dead_ev, d, axis=1)
+    if frac is not None:  # efron (breslow: every tied event sees the full risk set)
+        out *= frac
+    out += np.repeat(later[:, ev] + alive[:, ev], d, axis=1)  # in place, same sums
+    return out
+
+
+def _linear(xt: np.ndarray, beta: np.ndarray) -> np.ndarray:
+    """``x'b`` column by column, in a fixed order (a BLAS product's rounding can depend on
+    the arrays' memory alignment, so the same fit could differ in the last bit)."""
+    eta = xt[0] * beta[0]
+    for j in range(1, beta.size):
+        eta += xt[j] * beta[j]
+    return eta
+
+
 def evaluate(srt: Sorted, beta: np.ndarray, ties: str) -> Eval:
-    """Log partial likelihood, score and information at ``beta`` (efron, breslow, exact)."""
+    """Log partial likelihood, score and information at ``beta`` (efron, breslow, exact).
+
+    The per-row terms ``r``, ``r x_j`` and ``r x_j x_k`` (``j <= k``) are stacked as the
+    rows of one ``(1 + p + p(p+1)/2, n)`` array, so every reduction runs along contiguous
+    memory and the risk sets are summed in one pass for all of them.
+    """
     if ties == "exact":
         return _evaluate_exact(srt, beta)
-    x = srt.x
-    p = x.shape[1]
+    xt = srt.xt
+    p, n = xt.shape
+    j, k = srt.pairs
+    frac = srt.efron_frac if ties == "efron" else None
     with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
-        eta = x @ beta
-        r = np.exp(eta)
-        rx = r[:, None] * x
-        rxx = rx[:, :, None] * x[:, None, :]
-        dead = srt.dead
-        cs = srt.cell_start
-
-        def cellsum(v, mask):
-            w = v * mask.reshape((-1,) + (1,) * (v.ndim - 1))
-            return np.add.reduceat(w, cs, axis=0)
-
-        alive = ~dead
-        c0c, c1c, c2c = cellsum(r, alive), cellsum(rx, alive), cellsum(rxx, alive)
-        c0d, c1d, c2d = cellsum(r, dead), cellsum(rx, dead), cellsum(rxx, dead)
-        n0 = _suffix_next(c0c + c0d, srt)
-        n1 = _suffix_next(c1c + c1d, srt)
-        n2 = _suffix_next(c2c + c2d, srt)
-        ev = srt.ev_cells
-        d = srt.ndead[ev]
-        rep = np.repeat(ev, d)
-        if ties == "efron":
-            starts = np.cumsum(d) - d
-            k = np.arange(rep.size) - np.repeat(starts, d) + 1
-            frac = k / np.repeat(d, d)  # R adds (k/d) of the dead, k = 1..d
-        else:
-            frac = np.ones(rep.size)
-        a0 = (n0[rep] + c0c[rep]) + frac * c0d[rep]
-        a1 = (n1[rep] + c1c[rep]) + frac[:, None] * c1d[rep]
-        a2 = (n2[rep] + c2c[rep]) + frac[:, None, None] * c2d[rep]
+        eta = _linear(xt, beta)
+        # one 0/1 covariate: r x^2 = r x, so its row is not formed twice (same values)
+        v = np.empty((1 + p + (0 if srt.binary else j.size), n))
+        np.exp(eta, out=v[0])
+        np.multiply(v[0], xt, out=v[1:1 + p])
+        if not srt.binary:
+            np.multiply(v[1 + j], xt[k], out=v[1 + p:])
+        a = _risk_sums(v, srt, frac)
+        a0 = a[0]
+        mean = a[1:1 + p] / a0
+        score = srt.x_dead_sum - mean.sum(axis=1)
+        second = mean if srt.binary else a[1 + p:] / a0
+        cross = (second - mean[j] * mean[k]).sum(axis=1)
+        info = np.empty((p, p))
+        info[j, k] = cross
+        info[k, j] = cross
         log_denom = np.log(a0)
-        eta_dead = eta[dead]
+        eta_dead = eta[srt.dead_rows]
         loglik = float(eta_dead.sum() - log_denom.sum())
-        mean = a1 / a0[:, None]
-        score = x[dead].sum(axis=0) - mean.sum(axis=0)
-        info = (a2 / a0[:, None, None] - mean[:, :, None] * mean[:, None, :]).sum(axis=0)
-    return Eval(loglik, score, info.reshape(p, p), eta_dead, log_denom)
+    return Eval(loglik, score, info, eta_dead, log_denom)
 
 
 def _evaluate_exact(srt: Sorted, beta: np.ndarray) -> Eval:
@@ -163,7 +277,7 @@ def _evaluate_exact(srt: Sorted, beta: np.ndarray) -> Eval:
     x = srt.x
     p = x.shape[1]
     with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
-        eta = x @ beta
+        eta = _linear(srt.xt, beta)
         r_all = np.exp(eta)
         ll_terms, u_terms, i_terms = [], [], []
         for a, b in srt.stratum_cells:

@@ -32,6 +32,11 @@ PERMUTATION_STATISTICS = ("chisq", "coin", "mh_hr", "cox_hr")
 _METHODS = ("auto", "exact", "monte-carlo")
 #: Relative tolerance for ``T >= observed`` (ties of the statistic).
 _REL_TIES = 1e-10
+#: Permutations per block of selection sampling at least (its per-row cost is amortised over
+#: the block's width; below ``n = BUDGET / (2 * _MIN_COLUMNS)`` the blocks are wider anyway).
+#: Since this minimum (and selection sampling above n = 5000), a seed draws other permutations
+#: than before when n > 122 and B spans several old blocks; up to n = 122 nothing changed.
+_MIN_COLUMNS = 8192
 
 
 @dataclass(frozen=True)
@@ -375,8 +380,9 @@ def _monte_carlo_distribution(eng: PermutationStatistics, B: int, seed: int, n_j
                               progress) -> np.ndarray:
     """The statistic for ``B`` seeded random permutations within strata."""
     k = eng.k
-    selection = k == 2 and eng.rowplan is not None and eng.statistic in ("chisq", "coin")
-    rows_per = (max(1, min(16384, engine.BUDGET // (2 * eng.n))) if selection
+    selection = k == 2 and eng.statistic in ("chisq", "coin")
+    # selection sampling draws its uniforms in slabs, so a block can be wide whatever n
+    rows_per = (min(16384, max(engine.BUDGET // (2 * eng.n), _MIN_COLUMNS)) if selection
                 else _rows_per_block(eng))
     nb = -(-B // rows_per)
     parts = engine.blocks(B, -(-B // nb))  # balanced blocks; their sizes depend on n and B only

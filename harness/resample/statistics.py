@@ -39,8 +39,10 @@ from harness.core.survdata import SurvData
 
 #: Tolerance of the median rule (``quantile.survfit``'s ``tolerance``).
 _TOL_Q = float(np.sqrt(np.finfo(float).eps))
-#: Above this many rows the row-loop fast paths (numbers at risk, selection sampling) are off.
+#: Above this many rows the row loop of :meth:`PermutationStatistics.risk_t` is off.
 ROW_LOOP_LIMIT = 5000
+#: Uniforms drawn at once by :meth:`PermutationStatistics.sample_two` (rows x permutations).
+SLAB = 1_000_000
 
 
 # ============================================================================================
@@ -128,30 +130,28 @@ class PermutationStatistics:
         self.start = sd.cell_start[self.ecell]
         self.stop = sd.strat_stop[self.ecell]
         self.cstop = sd.cell_stop[self.ecell]
-        self.rowplan = None
         self._sel = None  # per-row (remaining, n1 target) for sample_two, built on first use
-        if self.n <= ROW_LOOP_LIMIT:
-            self._plan_rows()
+        self._plan_rows()
         if statistic == "coin":
             self.cov_inv = self._coin_cov_inv()
 
     def _plan_rows(self) -> None:
-        """Row plan for :meth:`risk_t`: rows from last to first, (row, event cell or -1, reset)."""
-        sd, me = self.sd, self.ecell.size
-        ecell_of_start = np.full(self.n, -1)
-        ecell_of_start[self.start] = np.arange(me)
+        """Row plan for :meth:`risk_t` and :meth:`sample_two`: rows from last to first,
+        ``(row, event cell starting at the row or -1, last row of its stratum)``."""
+        sd, n = self.sd, self.n
+        ecell_of_start = np.full(n, -1)
+        ecell_of_start[self.start] = np.arange(self.ecell.size)
         last_of_stratum = np.r_[sd.stratum[1:] != sd.stratum[:-1], True]
-        self.rowplan = [
-            (r, int(ecell_of_start[r]), bool(last_of_stratum[r]))
-            for r in range(self.n - 1, -1, -1)
-        ]
-        # for selection sampling: group-2 count and size of the stratum ending at row r
-        self.n1_at_reset = np.zeros(self.n)
-        self.size_at_reset = np.zeros(self.n)
-        for s in np.unique(sd.stratum):
-            rows_s = np.flatnonzero(sd.stratum == s)
-            self.n1_at_reset[rows_s[-1]] = (self.g[rows_s] == 1).sum()
-            self.size_at_reset[rows_s[-1]] = rows_s.size
+        rows = np.arange(n - 1, -1, -1)
+        self.rowplan = list(zip(rows.tolist(), ecell_of_start[rows].tolist(),
+                                last_of_stratum[rows].tolist()))
+        # for selection sampling from the last row: rows left in the stratum at row r (r
+        # included) and the stratum's size of the second group
+        first = np.r_[True, sd.stratum[1:] != sd.stratum[:-1]]
+        s_start = np.flatnonzero(first)
+        sid = np.cumsum(first) - 1
+        self.rows_left = np.arange(n) - s_start[sid] + 1
+        self.n1_stratum = np.add.reduceat((self.g == 1).astype(np.int64), s_start)[sid]
 
     def _coin_cov_inv(self) -> np.ndarray:
         """Inverse permutation covariance of ``T_j = sum_{i in j} a_i``, summed over strata."""
@@ -203,15 +203,8 @@ class PermutationStatistics:
 
     def _selection_plan(self) -> tuple[np.ndarray, np.ndarray]:
         if self._sel is None:
-            rem = np.empty(self.n, np.float32)
-            tgt = np.empty(self.n, np.float32)
-            left, target = 0.0, 0.0
-            for r, _, reset in self.rowplan:
-                if reset:
-                    left, target = self.size_at_reset[r], self.n1_at_reset[r]
-                rem[r], tgt[r] = left, target
-                left -= 1.0
-            self._sel = (rem[:, None], tgt)
+            self._sel = (self.rows_left.astype(np.float32)[:, None],
+                         self.n1_stratum.astype(np.float32))
         return self._sel
 
     def sample_two(self, rng: np.random.Generator, m: int) -> np.ndarray:
@@ -220,41 +213,53 @@ class PermutationStatistics:
         Selection sampling (Knuth's algorithm S) row by row from the last sorted row, within
         each stratum: row ``r`` joins the second group with probability ``needed /
         remaining``, which gives every subset of the stratum's size ``n1`` the same
-        probability. The numbers at risk and ``O - E`` are accumulated in the same pass.
+        probability. The numbers at risk, ``O - E`` and (chisq) the variance are accumulated
+        in the same pass, over slabs of rows whose uniforms are drawn slab by slab (at most
+        :data:`SLAB` of them at a time), so memory is bounded whatever ``n`` and the work is
+        linear in ``n m``.
 
         The uniforms are single precision (a selection probability is off by at most 2^-24
         relative); indicators and counts are small integers, exact in float32, and every sum
         that forms the statistic is accumulated in float64.
         """
         rem, tgt = self._selection_plan()
-        # u * remaining, overwritten row by row by the 0/1 indicator of the second group
-        LT = rng.random((self.n, m), dtype=np.float32)
-        LT *= rem
-        n1 = np.empty((self.ecell.size, m), np.float32)
+        n = self.n
+        slab = n if n * m <= SLAB else max(1, SLAB // m)
+        coin = self.statistic == "coin"
+        ome = np.zeros(m)
+        v = np.zeros(m)
         acc = np.zeros(m, np.float32)  # taken so far in the stratum
-        for r, e, reset in self.rowplan:
-            if reset:
-                acc[:] = 0.0
-            row = LT[r]
-            # take row r when u * remaining < needed, i.e. u * remaining + taken < n1
-            row += acc
-            np.less(row, tgt[r], out=row)
-            acc += row
-            if e >= 0:
-                n1[e] = acc
-        # einsum, not BLAS: OpenBLAS threads oversubscribe the cores on these thin products
-        ome = np.einsum("i,ib->b", self.scores, LT, dtype=np.float64)
-        if self.statistic == "coin":
+        for hi in range(n, 0, -slab):
+            lo = max(0, hi - slab)
+            # u * remaining, overwritten row by row by the 0/1 indicator of the second group
+            LT = rng.random((hi - lo, m), dtype=np.float32)
+            LT *= rem[lo:hi]
+            e_lo, e_hi = np.searchsorted(self.start, [lo, hi]).tolist()
+            n1 = None if coin else np.empty((e_hi - e_lo, m), np.float32)
+            for r, e, reset in self.rowplan[n - hi:n - lo]:
+                if reset:
+                    acc[:] = 0.0
+                row = LT[r - lo]
+                # take row r when u * remaining < needed, i.e. u * remaining + taken < n1
+                row += acc
+                np.less(row, tgt[r], out=row)
+                acc += row
+                if e >= 0 and n1 is not None:
+                    n1[e - e_lo] = acc
+            # einsum, not BLAS: OpenBLAS threads oversubscribe the cores on these thin products
+            ome += np.einsum("i,ib->b", self.scores[lo:hi], LT, dtype=np.float64)
+            if not coin:
+                v += np.einsum("e,eb->b", self.a_n[e_lo:e_hi], n1, dtype=np.float64)
+                n1 *= n1
+                v -= np.einsum("e,eb->b", self.a_n2[e_lo:e_hi], n1, dtype=np.float64)
+        if coin:
             return ome * ome * self.cov_inv[0, 0]
-        v = np.einsum("e,eb->b", self.a_n, n1, dtype=np.float64)
-        n1 *= n1
-        v -= np.einsum("e,eb->b", self.a_n2, n1, dtype=np.float64)
         with np.errstate(divide="ignore", invalid="ignore"):
             return np.where(v > 0, ome * ome / v, 0.0)
 
     def evaluate_two(self, LT: np.ndarray) -> np.ndarray:
         """Fast path for two groups: LT (n, b) is the indicator of the second group."""
-        if self.statistic not in ("chisq", "coin") or self.rowplan is None:
+        if self.statistic not in ("chisq", "coin") or self.n > ROW_LOOP_LIMIT:
             return self.evaluate(np.ascontiguousarray(LT.T).astype(np.int8))
         # einsum, not BLAS: OpenBLAS threads oversubscribe the cores on these thin products
         ome = np.einsum("i,ib->b", self.scores, LT)

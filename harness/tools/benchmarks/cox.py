@@ -1,12 +1,31 @@
-"""Cox benchmark: ``coxph`` (efron) on n = 10^5 with ties vs R's ``coxph`` and lifelines.
+"""Cox benchmark: ``coxph`` (efron) on n = 10^5 vs R's ``coxph`` timed inside R, and lifelines.
 
-R is timed through the bridge on the same data in the same run (issue 13 asks for >= 10x).
+Issue 13 asks for >= 10x R's ``coxph`` at n = 1e5. R is timed inside R
+(``harness_time_coxph`` in ``harness/r/bench.R``: best ``proc.time`` of 5 calls of
+``coxph(Surv(time, status) ~ x)`` on a data frame already in R), so the bridge's conversions are
+not counted against R. Two designs: one binary covariate on times tied to whole months (the
+seed-paper shape), and one continuous covariate on untied times (every cell one row).
 """
 
 from __future__ import annotations
 
+import numpy as np
+
 from harness.tools.bench import BenchResult, best_time, compare, register
 from harness.tools.benchmarks.core import tied_data
+
+#: the issue's target ratio against R's coxph
+TARGET = 10.0
+
+
+def designs(n: int) -> dict[str, tuple[np.ndarray, np.ndarray, np.ndarray]]:
+    """``{label: (time, event, x)}``: binary covariate with ties; continuous without."""
+    time, event, group = tied_data(n)
+    rng = np.random.default_rng(3)
+    xc = rng.normal(size=n)
+    tc = rng.exponential(24.0 * np.exp(-0.3 * xc))
+    return {"1 binary covariate, tied times": (time, event, group.astype(float)),
+            "1 continuous covariate, untied times": (tc, event, xc)}
 
 
 @register("cox")
@@ -15,19 +34,21 @@ def bench_cox(quick: bool) -> list[BenchResult]:
     from harness.r import bridge as rbridge
 
     n = 10**4 if quick else 10**5
-    time, event, group = tied_data(n)
-    x = group.astype(float)
-    ours = best_time(lambda: coxph(time, event, x, ties="efron"), repeat=5, min_time=0.2)
-    base = {}
-    if rbridge.probe().ok:
-        call = "coef(survival::coxph(survival::Surv(t, e) ~ g, ties = 'efron'))"
-        base["R coxph via bridge"] = best_time(
-            lambda: rbridge.evaluate(call, t=time, e=event, g=x), repeat=3)
-    import pandas as pd
-    from lifelines import CoxPHFitter
+    r_ok = rbridge.probe().ok
+    out: list[BenchResult] = []
+    for label, (time, event, x) in designs(n).items():
+        ours = best_time(lambda: coxph(time, event, x, ties="efron"), repeat=7, min_time=0.3)
+        base: dict[str, float] = {}
+        if r_ok:
+            base["R coxph, timed in R"] = float(
+                rbridge.call("harness_time_coxph", time, event, x, "efron", 5))
+        if label.startswith("1 binary"):
+            import pandas as pd
+            from lifelines import CoxPHFitter
 
-    df = pd.DataFrame({"t": time, "e": event, "g": x})
-    base["lifelines CoxPHFitter"] = best_time(
-        lambda: CoxPHFitter().fit(df, "t", "e"), repeat=1)
-    return compare(f"Cox efron, 1 covariate, n={n:.0e}", ours, base,
-                   {"R coxph via bridge": 10.0})
+            df = pd.DataFrame({"t": time, "e": event, "g": x})
+            base["lifelines CoxPHFitter"] = best_time(
+                lambda: CoxPHFitter().fit(df, "t", "e"), repeat=1)
+        out += compare(f"Cox efron, {label}, n={n:.0e}", ours, base,
+                       {"R coxph, timed in R": TARGET})
+    return out
