@@ -84,6 +84,11 @@ def build_parser() -> argparse.ArgumentParser:
     rec.add_argument("--only", action="append", metavar="ID",
                      help="rebuild only this comparison (repeatable; its file's partner too)")
     rec.add_argument("--jobs", type=int, default=2, help="worker processes (default 2)")
+    rec.add_argument("--time-budget", type=float, default=120.0, metavar="SECONDS",
+                     help="wall-clock budget per comparison (default 120): when it runs out "
+                          "the search stops, writes the best set found (marked in its header) "
+                          "and reports 'unresolved: stopped at the time budget'. A comparison "
+                          "of more than 5000 patients is refused (exit 2)")
 
     ext = sub.add_parser("extract", help="a draft case pack from a survival paper's text "
                          "(plain text, HTML, or PDF with a text layer)")
@@ -184,7 +189,8 @@ def cmd_reconstruct(args: argparse.Namespace) -> int:
 
     pack = load_pack(args.pack or default_pack())
     t0 = time.perf_counter()
-    sums = reconstruct_pack(pack, args.out, only=args.only, jobs=max(1, args.jobs))
+    sums = reconstruct_pack(pack, args.out, only=args.only, jobs=max(1, args.jobs),
+                            time_budget=args.time_budget)
     for s in sums:
         conf = "; ".join(" | ".join(c) for c in s["conflicts"])
         print(f"{s['id']}: {s['verdict']}" + (f" [{conf}]" if conf else "")
@@ -275,6 +281,9 @@ def _dispatch(args: argparse.Namespace) -> int:
         exits.check_out_dir(args.out)
         if args.jobs < 1:
             raise exits.InputError(f"--jobs {args.jobs}: give 1 or more worker processes")
+        if not args.time_budget > 0 or args.time_budget == float("inf"):
+            raise exits.InputError(f"--time-budget {args.time_budget:g}: give a positive, "
+                                   "finite number of seconds")
         return cmd_reconstruct(args)
     if args.command == "extract":
         return cmd_extract(args)

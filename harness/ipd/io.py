@@ -58,7 +58,7 @@ class ComparisonOutcome:
     verdict: str                      # consistent | inconsistent | unresolved
     finding: str
     conflicts: list[list[str]] = field(default_factory=list)
-    conflict_kind: str = ""           # exact | search | ""
+    conflict_kind: str = ""           # exact | search | budget (time ran out) | ""
     numerator: str | None = None      # HR = numerator / denominator (group labels)
     denominator: str | None = None
     targeted: list[str] = field(default_factory=list)   # constraint keys the set satisfies

@@ -7,6 +7,7 @@ import time as _time
 from dataclasses import dataclass, replace
 
 from harness.core.printed_ci import hr_midpoint, mh_from_ci
+from harness.ipd.reconstruct.budget import Budget
 from harness.ipd.reconstruct.objective import State, candidate_values, unmatched
 from harness.ipd.reconstruct.orders import order_search
 from harness.ipd.reconstruct.screen import exact_conflicts
@@ -33,7 +34,7 @@ class Outcome:
 
 
 def _deletion_filter(spec: Spec, keys: list[str], couple_with: State | None,
-                     fixed: State | None = None) -> list[str]:
+                     fixed: State | None = None, budget: Budget | None = None) -> list[str]:
     """A minimal subset of ``keys`` the search cannot satisfy (deletion filter).
 
     Each key is dropped in turn; when the rest still defeats the search it stays dropped.
@@ -44,8 +45,10 @@ def _deletion_filter(spec: Spec, keys: list[str], couple_with: State | None,
         trial = [x for x in core if x != k]
         if not trial:
             continue
+        if budget is not None and budget.expired():
+            break
         res = search(spec, trial, couple_with=couple_with, fixed=fixed, iters=2500,
-                     restarts=1, salt=7)
+                     restarts=1, salt=7, budget=budget)
         if not res.ok:
             core = trial
     return core
@@ -71,12 +74,19 @@ def _relaxed(spec: Spec, all_keys: list[str], conflicts: list[tuple[str, ...]]) 
 
 
 def reconstruct(spec: Spec, couple_with: State | None = None,
-                fixed: State | None = None, iters: int = 20000, restarts: int = 3) -> Outcome:
-    """Screen, search and (when needed) name the conflicting printed numbers."""
+                fixed: State | None = None, iters: int = 20000, restarts: int = 3,
+                budget: Budget | None = None) -> Outcome:
+    """Screen, search and (when needed) name the conflicting printed numbers.
+
+    ``budget`` bounds the wall-clock time (:mod:`.budget`): when it runs out the verdict is
+    ``unresolved`` ("stopped at the time budget"), with the best set found so far.
+    """
     t0 = _time.perf_counter()
+    budget = budget or Budget(None)
     all_keys = [t.key for t in spec.targets]
     conflicts = exact_conflicts(spec)
-    kw = dict(couple_with=couple_with, fixed=fixed, iters=iters, restarts=restarts)
+    kw = dict(couple_with=couple_with, fixed=fixed, iters=iters, restarts=restarts,
+              budget=budget)
     # the original print (before a reading of a garble) is screened too
     printed_conflicts: list[tuple[str, ...]] = []
     if any(t.printed_as for t in spec.targets):
@@ -88,6 +98,9 @@ def reconstruct(spec: Spec, couple_with: State | None = None,
             "{" + ", ".join(_describe(spec, k) for k in c) + "}" for c in conflicts)
             + " under Prism's Mantel-Haenszel convention (exact, linear program)"
             + _implied(spec))
+        if budget.hit and not res.ok:
+            msg += (f"; the search for a set of the other numbers stopped at the time budget "
+                    f"after {budget.elapsed():.0f} s")
         return _outcome(spec, "inconsistent", res, keys, conflicts, "exact", msg, t0)
     res = search(spec, all_keys, **kw)
     if res.ok:
@@ -100,6 +113,8 @@ def reconstruct(spec: Spec, couple_with: State | None = None,
             return _outcome(spec, "inconsistent", res, all_keys, printed_conflicts, "exact",
                             msg, t0)
         return _outcome(spec, "consistent", res, all_keys, [], "", msg, t0)
+    if budget.expired():
+        return _stopped(spec, res, couple_with, budget, t0)
     if couple_with is None and fixed is None:
         # second strategy: exhaustive search over event orders (two groups, one dying first)
         found = order_search(spec)
@@ -107,7 +122,11 @@ def reconstruct(spec: Spec, couple_with: State | None = None,
             msg = ("a data set satisfies every printed number of this comparison (found by the "
                    "exhaustive order search after the annealing search failed)")
             return _outcome(spec, "consistent", found, all_keys, [], "", msg, t0)
-    core = _deletion_filter(spec, all_keys, couple_with, fixed)
+    if budget.expired():
+        return _stopped(spec, res, couple_with, budget, t0)
+    core = _deletion_filter(spec, all_keys, couple_with, fixed, budget)
+    if budget.expired():
+        return _stopped(spec, res, couple_with, budget, t0)
     values = candidate_values(res.state, spec, res.numerator)
     missed = [t.key for t in spec.targets if not t.allows(values.get(t.key))]
     if len(core) < 2 and len(missed) >= 2:
@@ -133,6 +152,28 @@ def reconstruct(spec: Spec, couple_with: State | None = None,
             f"{_describe(spec, k)} (it gives {_fmt_value(spec.target(k), values.get(k))})"
             for k in missed))
     return _outcome(spec, "unresolved", res2, keys, [tuple(core)], "search", msg, t0)
+
+
+def _stopped(spec: Spec, res: SearchResult, couple_with: State | None, budget: Budget,
+             t0: float) -> Outcome:
+    """``unresolved`` because the time budget ran out: the best set found and what it misses.
+
+    The best set is written (its header and ``outcomes.json`` carry this message, and only
+    the printed numbers it meets are listed as targeted); a PFS set that cannot be paired
+    with its OS set is not written.
+    """
+    values = candidate_values(res.state, spec, res.numerator)
+    missed = [t.key for t in spec.targets if not t.allows(values.get(t.key))]
+    msg = (f"unresolved: stopped at the time budget after {budget.elapsed():.0f} s "
+           f"(--time-budget {budget.seconds:g}); best set misses: " + ", ".join(
+               f"{_describe(spec, k)} (it gives {_fmt_value(spec.target(k), values.get(k))})"
+               for k in missed)
+           + " (the search ran out of time: this says nothing about the paper; the set "
+           "written is the best found and does NOT meet the numbers it misses)")
+    keys = [k for k in (t.key for t in spec.targets) if k not in missed]
+    ok = couple_with is None or unmatched(res.state, couple_with) == 0
+    return _outcome(spec, "unresolved", replace(res, ok=ok), keys, [], "budget",
+                    msg, t0)
 
 
 def _fmt_value(t: Target, x: float | None) -> str:
