@@ -194,7 +194,8 @@ def cmd_reconstruct(args: argparse.Namespace) -> int:
     for s in sums:
         conf = "; ".join(" | ".join(c) for c in s["conflicts"])
         print(f"{s['id']}: {s['verdict']}" + (f" [{conf}]" if conf else "")
-              + ("" if s["written"] else " (no set written)") + f" ({s['seconds']:.1f} s)")
+              + ("" if s["written"] else " (no set written)") + f" ({s['seconds']:.1f} s)"
+              + (f"\n  {s['message']}" if s["kind"] == "budget" else ""))
     out = args.out or pack.path / "ipd"
     print(f"{len(sums)} comparisons written to {out} in {time.perf_counter() - t0:.1f} s")
     return 0

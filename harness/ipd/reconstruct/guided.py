@@ -43,12 +43,13 @@ from harness.ipd.reconstruct.search import (
     _verify,
     anneal,
     pair_polish,
-    polish,
 )
 from harness.pack.comparisons import Spec, Target, Z
 
 #: salt of the guided strategy's random streams (distinct from the annealing's)
 _SALT = 31
+#: reheated annealing rounds per restart (a restart ends earlier after two rounds without gain)
+_ROUNDS = 10
 
 
 # ------------------------------------------------------------------------- curves
@@ -216,9 +217,51 @@ def guided_start(prob: Problem, sizes: list[int], rng: np.random.Generator,
         med = spec.target(f"median[{spec.labels[j]}]")
         m = med.number.value if med is not None and med in prob.targets else None
         t, e = _walk(curves[j], n, cens, m, rng, top)
-        ts.append(np.clip(np.round(np.array(t) / prob.grid).astype(np.int64), 1, prob.tmax))
-        es.append(np.array(e, bool)), gs.append(np.full(n, j))
+        tg = np.clip(np.round(np.array(t) / prob.grid).astype(np.int64), 1, prob.tmax)
+        eg = np.array(e, bool)
+        if med is not None and med in prob.targets:
+            _half_step_median(tg, eg, med, prob)
+        ts.append(tg), es.append(eg), gs.append(np.full(n, j))
     return State(np.concatenate(ts), np.concatenate(es), np.concatenate(gs))
+
+
+def _half_step_median(t: np.ndarray, e: np.ndarray, med: Target, prob: Problem) -> None:
+    """Make a median printed between two grid points reachable (in place).
+
+    Such a median (e.g. 52.5 days on a 1-day grid) is the mid-point of two event times with
+    the Kaplan-Meier estimate exactly 0.5 on the flat between them (the rule of
+    :func:`harness.core.quantiles.median`). The estimate is exactly 0.5 after ``m/2`` deaths
+    when ``m`` (even) patients are at risk from the first death on and nobody is censored
+    before the ``m/2``-th: so one patient (when ``n`` is odd) is censored before the first
+    death, the other early censorings move after the ``m/2 + 1``-th death, and those two
+    deaths go to the grid points either side of the median.
+    """
+    lo, hi = med.interval
+    g_lo, g_hi = math.ceil(lo / prob.grid - 1e-9), math.floor(hi / prob.grid + 1e-9)
+    if g_lo <= g_hi:
+        return  # a grid point lies in the printed interval: the walk's crossing is enough
+    below, above = int(math.floor(med.number.value / prob.grid)), g_lo
+    order = np.lexsort((~e, t))
+    n = t.size
+    m = n - n % 2
+    if m < 2 or below < 2 or above >= prob.tmax or int(e.sum()) < m // 2 + 1:
+        return
+    odd = n % 2 == 1
+    if odd:  # one censored before any death
+        i0 = order[0]
+        t[i0], e[i0] = 1, False
+        order = order[1:]
+    deaths = [int(i) for i in order if e[i]]
+    cens = [int(i) for i in order if not e[i]]
+    k = m // 2
+    for i in deaths[:k - 1]:
+        t[i] = min(max(int(t[i]), 2 if odd else 1), below)
+    t[deaths[k - 1]] = below
+    t[deaths[k]] = above
+    for i in deaths[k + 1:]:
+        t[i] = max(int(t[i]), above)
+    for i in cens:  # nobody censored before the (k + 1)-th death
+        t[i] = max(int(t[i]), above)
 
 
 # ------------------------------------------------------------------------- the search
@@ -234,7 +277,7 @@ def guided_search(spec: Spec, keys: list[str] | None = None, *, restarts: int = 
     targets: list[Target] = [t for t in spec.targets if keys is None or t.key in keys]
     sizes = _sizes_start(spec, [(g.n, g.n) for g in spec.groups], None)
     n = sum(sizes)
-    iters = max(8000, 30 * n)
+    iters = max(4000, 10 * n)
     best: SearchResult | None = None
     tried = 0
     lp = [t for t in targets if t.kind in ("hr", "ci_lower", "ci_upper", "p")]
@@ -253,21 +296,19 @@ def guided_search(spec: Spec, keys: list[str] | None = None, *, restarts: int = 
                 v0 = fast_values(start, prob)
                 near = (v0.get("_x", 0.0), v0.get("_s", sum(s_range) / 2))
                 prob.center = steer_point(lp, near, s_range, centre=r % 2 == 1)
-            state, lval, it = anneal(prob, rng, iters, start, t0=0.3, t1=0.005)
-            tried += it
-            for _ in range(3):
-                if not 0.0 < lval < 3.0 or prob.budget.expired():
+            state, lval, stale = start, math.inf, 0
+            for _ in range(_ROUNDS):
+                # reheated rounds from the best state so far: each repairs what is left
+                if prob.budget.expired():
                     break
                 before = lval
-                state, lval, it = polish(prob, rng, state, lval, max_evals=2000)
+                state, lval, it = anneal(prob, rng, iters, state, t0=0.3, t1=0.005)
                 tried += it
-                if 0.0 < lval < 1.0 and n <= 300:
+                if 0.0 < lval < 1.0 and n <= 120:
                     state, lval, it = pair_polish(prob, state, lval)
                     tried += it
-                if lval > 0.0:
-                    state, lval, it = anneal(prob, rng, iters // 3, state, t0=0.05, t1=0.005)
-                    tried += it
-                if lval >= before:
+                stale = stale + 1 if lval >= before else 0
+                if lval == 0.0 or stale >= 2:
                     break
             if lval == 0.0 and _verify(state, prob):
                 return SearchResult(True, state, 0.0, r, tried, num)

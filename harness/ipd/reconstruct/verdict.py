@@ -8,6 +8,7 @@ from dataclasses import dataclass, replace
 
 from harness.core.printed_ci import hr_midpoint, mh_from_ci
 from harness.ipd.reconstruct.budget import Budget
+from harness.ipd.reconstruct.guided import guided_search
 from harness.ipd.reconstruct.objective import State, candidate_values, unmatched
 from harness.ipd.reconstruct.orders import order_search
 from harness.ipd.reconstruct.screen import exact_conflicts
@@ -47,11 +48,34 @@ def _deletion_filter(spec: Spec, keys: list[str], couple_with: State | None,
             continue
         if budget is not None and budget.expired():
             break
-        res = search(spec, trial, couple_with=couple_with, fixed=fixed, iters=2500,
-                     restarts=1, salt=7, budget=budget)
+        res = _search(spec, trial, dict(couple_with=couple_with, fixed=fixed, iters=2500,
+                                        restarts=1, salt=7, budget=budget), guided_restarts=1)
         if not res.ok:
             core = trial
     return core
+
+
+#: patients above which the guided strategy (:mod:`.guided`) runs before the annealing of
+#: :mod:`.search` (whose cost grows with n); at or below, it is the fallback after the
+#: annealing and the order search
+GUIDED_FIRST = 200
+
+
+def _guided_first(spec: Spec, couple_with: State | None, fixed: State | None) -> bool:
+    return (couple_with is None and fixed is None and all(g.n is not None for g in spec.groups)
+            and sum(g.n for g in spec.groups) > GUIDED_FIRST)
+
+
+def _search(spec: Spec, keys: list[str], kw: dict, guided_restarts: int = 4) -> SearchResult:
+    """The search of ``kw`` (:func:`.search.search`); on a large set the guided strategy
+    first, the annealing only when that fails and time is left (the closer set is kept)."""
+    if not _guided_first(spec, kw.get("couple_with"), kw.get("fixed")):
+        return search(spec, keys, **kw)
+    res = guided_search(spec, keys, restarts=guided_restarts, budget=kw["budget"])
+    if res.ok or kw["budget"].expired():
+        return res
+    other = search(spec, keys, **kw)
+    return other if other.ok or other.loss < res.loss else res
 
 
 #: which printed number to give up first when numbers conflict (the most derived first)
@@ -93,7 +117,7 @@ def reconstruct(spec: Spec, couple_with: State | None = None,
         printed_conflicts = exact_conflicts(as_printed(spec))
     if conflicts:
         keys = _relaxed(spec, all_keys, conflicts)
-        res = search(spec, keys, **kw)
+        res = _search(spec, keys, kw)
         msg = ("no (O-E, V) satisfies " + "; ".join(
             "{" + ", ".join(_describe(spec, k) for k in c) + "}" for c in conflicts)
             + " under Prism's Mantel-Haenszel convention (exact, linear program)"
@@ -102,7 +126,7 @@ def reconstruct(spec: Spec, couple_with: State | None = None,
             msg += (f"; the search for a set of the other numbers stopped at the time budget "
                     f"after {budget.elapsed():.0f} s")
         return _outcome(spec, "inconsistent", res, keys, conflicts, "exact", msg, t0)
-    res = search(spec, all_keys, **kw)
+    res = _search(spec, all_keys, kw)
     if res.ok:
         msg = "a data set satisfies every printed number of this comparison"
         if printed_conflicts:
@@ -115,13 +139,22 @@ def reconstruct(spec: Spec, couple_with: State | None = None,
         return _outcome(spec, "consistent", res, all_keys, [], "", msg, t0)
     if budget.expired():
         return _stopped(spec, res, couple_with, budget, t0)
-    if couple_with is None and fixed is None:
+    if couple_with is None and fixed is None and not _guided_first(spec, None, None):
         # second strategy: exhaustive search over event orders (two groups, one dying first)
         found = order_search(spec)
         if found is not None:
             msg = ("a data set satisfies every printed number of this comparison (found by the "
                    "exhaustive order search after the annealing search failed)")
             return _outcome(spec, "consistent", found, all_keys, [], "", msg, t0)
+        # third: the guided start from the printed Kaplan-Meier summaries
+        found = None if budget.expired() else guided_search(spec, all_keys, budget=budget)
+        if found is not None and found.ok:
+            msg = ("a data set satisfies every printed number of this comparison (found by the "
+                   "search from the printed Kaplan-Meier summaries after the annealing and "
+                   "order searches failed)")
+            return _outcome(spec, "consistent", found, all_keys, [], "", msg, t0)
+        if found is not None and found.loss < res.loss:
+            res = found
     if budget.expired():
         return _stopped(spec, res, couple_with, budget, t0)
     core = _deletion_filter(spec, all_keys, couple_with, fixed, budget)
@@ -137,10 +170,10 @@ def reconstruct(spec: Spec, couple_with: State | None = None,
     # the set written for the constraints left: one restart fewer (the verdict is already
     # decided; this only picks the data set shown)
     kw2 = {**kw, "restarts": max(1, restarts - 1)}
-    res2 = search(spec, keys, **kw2)
+    res2 = _search(spec, keys, kw2)
     if not res2.ok:
         keys = [k for k in all_keys if k not in core]
-        res2 = search(spec, keys, **kw2)
+        res2 = _search(spec, keys, kw2)
     msg = ("unresolved: the search found no data set for {" + ", ".join(
         _describe(spec, k) for k in core) + "} (a failed stochastic search is evidence, not "
         "proof, that these cannot hold together; the exact screen found no conflict)")
