@@ -287,7 +287,7 @@ def guided_search(spec: Spec, keys: list[str] | None = None, *, restarts: int = 
         prob.budget = budget or UNBOUNDED
         s_range = (Z / math.sqrt(n / 4.0), Z / math.sqrt(0.5))
         for r in range(restarts):
-            if prob.budget.expired():
+            if best is not None and prob.budget.expired():
                 break
             rng = _rng(spec, _SALT, r, 9 if num is None else num)
             start = guided_start(prob, sizes, rng, stretch=(1.0, 0.9, 1.1, 0.8)[r % 4])
@@ -297,9 +297,9 @@ def guided_search(spec: Spec, keys: list[str] | None = None, *, restarts: int = 
                 near = (v0.get("_x", 0.0), v0.get("_s", sum(s_range) / 2))
                 prob.center = steer_point(lp, near, s_range, centre=r % 2 == 1)
             state, lval, stale = start, math.inf, 0
-            for _ in range(_ROUNDS):
+            for i in range(_ROUNDS):
                 # reheated rounds from the best state so far: each repairs what is left
-                if prob.budget.expired():
+                if i and prob.budget.expired():
                     break
                 before = lval
                 state, lval, it = anneal(prob, rng, iters, state, t0=0.3, t1=0.005)

@@ -72,6 +72,8 @@ def _search(spec: Spec, keys: list[str], kw: dict, guided_restarts: int = 4) -> 
     if not _guided_first(spec, kw.get("couple_with"), kw.get("fixed")):
         return search(spec, keys, **kw)
     res = guided_search(spec, keys, restarts=guided_restarts, budget=kw["budget"])
+    if res is None:
+        return search(spec, keys, **kw)
     if res.ok or kw["budget"].expired():
         return res
     other = search(spec, keys, **kw)
