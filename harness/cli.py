@@ -85,7 +85,7 @@ def build_parser() -> argparse.ArgumentParser:
                      help="rebuild only this comparison (repeatable; its file's partner too)")
     rec.add_argument("--jobs", type=int, default=2, help="worker processes (default 2)")
     rec.add_argument("--time-budget", type=float, default=120.0, metavar="SECONDS",
-                     help="wall-clock budget per comparison (default 120): when it runs out "
+                     help="CPU-time budget per comparison (default 120): when it runs out "
                           "the search stops, writes the best set found (marked in its header) "
                           "and reports 'unresolved: stopped at the time budget'. A comparison "
                           "of more than 5000 patients is refused (exit 2)")

@@ -21,12 +21,12 @@ from harness.ipd.reconstruct import budget as budget_mod
 from harness.ipd.reconstruct.budget import Budget
 from harness.ipd.reconstruct.guided import _solve_base, guided_search, guided_start
 from harness.ipd.reconstruct.objective import Problem, State, candidate_values
-from harness.ipd.reconstruct.search import _numerator_order, _rng
+from harness.ipd.reconstruct.search import numerator_order, seeded_rng
 from harness.ipd.reconstruct.verdict import reconstruct as reconstruct_one
 from harness.pack.cases import load_pack
 
 RDATA = Path(__file__).resolve().parent / "packs" / "rdata"
-PACKS = ["ovarian", "aml", "veteran", "lung", "pbc", "colon"]
+PACKS = ["ovarian", "aml", "veteran", "lung", "pbc", "colon", "sim900"]
 
 
 def _specs(name):
@@ -74,10 +74,10 @@ def test_guided_start_meets_the_printed_km_numbers():
     # veteran "test" arm: median 52.5 days sits between two grid points (Prism/R rule: the
     # mid-point of the flat at S = 0.5), which the start builds exactly
     spec = _specs("veteran")["arms"]
-    num = _numerator_order(spec)[0]
+    num = numerator_order(spec)[0]
     prob = Problem(spec, list(spec.targets), num, int(round(spec.max_time / spec.grid)),
                    spec.grid, True, None, [(g.n, g.n) for g in spec.groups])
-    start = guided_start(prob, [g.n for g in spec.groups], _rng(spec, 31, 0, num))
+    start = guided_start(prob, [g.n for g in spec.groups], seeded_rng(spec, 31, 0, num))
     values = candidate_values(start, spec, num)
     assert spec.target("median[test]").text == "52.5"
     assert values["median[test]"] == 52.5
@@ -113,6 +113,12 @@ def test_time_budget_stops_with_the_best_set_and_says_so():
     assert missed and set(out.used) == {t.key for t in spec.targets} - set(missed)
     for k in missed:
         assert spec.target(k).text in out.message
+    # the CSV says so in its header, marks the missed numbers dropped, and is written
+    text = reconstruct.csv_text([out])
+    assert "STOPPED AT THE TIME BUDGET" in text and "byte for byte" not in text
+    for k in missed:
+        assert f"#   dropped {k}:" in text
+    assert len([ln for ln in text.splitlines() if not ln.startswith("#")]) == 1 + 228
 
 
 def test_unbounded_budget_never_expires():

@@ -34,6 +34,11 @@ How
 4. When annealing fails on a two-group comparison whose groups have printed sizes and rates at
    one time, an **exhaustive search over event orders** (:mod:`.orders`) tries a family of
    orders with O-E, V and the rates computed exactly, and turns a match into times.
+4b. The **guided search** (:mod:`.guided`): a start that already meets the printed
+   Kaplan-Meier medians and rates (piecewise-exponential curves through them, a KM-exact walk,
+   censoring from the CI's variance), then reheated annealing rounds. It runs first above
+   :data:`.verdict.GUIDED_FIRST` patients, and after the order search at or below.
+   A **time budget** per comparison and a **size limit** bound the work (:mod:`.budget`).
 5. When the screen proves a conflict the verdict is ``inconsistent`` and the minimal
    conflicting printed numbers are named. When only the search fails, a **deletion filter**
    names a minimal set of printed numbers the search could not satisfy together, and the
@@ -54,6 +59,7 @@ Modules
 ``screen``     the exact (O-E, V) screen (linear programs)
 ``objective``  search state, vectorised statistics of a candidate, loss, PFS/OS matching
 ``search``     constructive start, moves, annealing, polish
+``guided``     the start from the printed Kaplan-Meier summaries, and its search
 ``orders``     second strategy: exhaustive search over event orders (two groups)
 ``verdict``    consistent / inconsistent / unresolved, and the conflicting printed numbers
 ``budget``     the time budget per comparison and the size limit

@@ -37,10 +37,10 @@ from harness.ipd.reconstruct.objective import Problem, State, fast_values
 from harness.ipd.reconstruct.screen import steer_point
 from harness.ipd.reconstruct.search import (
     SearchResult,
-    _numerator_order,
-    _rng,
-    _sizes_start,
-    _verify,
+    numerator_order,
+    seeded_rng,
+    sizes_start,
+    verify_state,
     anneal,
     pair_polish,
 )
@@ -50,6 +50,8 @@ from harness.pack.comparisons import Spec, Target, Z
 _SALT = 31
 #: reheated annealing rounds per restart (a restart ends earlier after two rounds without gain)
 _ROUNDS = 10
+#: starting temperature of each round (cool: the start already meets most targets)
+_T0 = 0.3
 
 
 # ------------------------------------------------------------------------- curves
@@ -202,6 +204,8 @@ def guided_start(prob: Problem, sizes: list[int], rng: np.random.Generator,
     """The start of the guided strategy (module docstring, steps 1-3).
 
     ``stretch`` scales the number of deaths aimed at (restarts try a few values).
+
+    R equivalent: none; the Kaplan-Meier estimate it aims at is ``survfit``'s.
     """
     spec = prob.spec
     hr_t = spec.target("hr")
@@ -264,6 +268,22 @@ def _half_step_median(t: np.ndarray, e: np.ndarray, med: Target, prob: Problem) 
         t[i] = max(int(t[i]), above)
 
 
+def _restore_half_step_medians(state: State, prob: Problem) -> State:
+    """A copy of ``state`` with every printed half-step median (:func:`_half_step_median`)
+    missed by its group rebuilt (the annealing's moves rarely keep an estimate of exactly
+    0.5, so each round starts from it again)."""
+    values = fast_values(state, prob)
+    out = state.copy()
+    for t in prob.targets:
+        if t.kind != "median" or t.allows(values.get(t.key)):
+            continue
+        m = np.flatnonzero(out.g == prob.label_index[t.group])
+        tg, eg = out.t[m].copy(), out.e[m].copy()
+        _half_step_median(tg, eg, t, prob)
+        out.t[m], out.e[m] = tg, eg
+    return out
+
+
 # ------------------------------------------------------------------------- the search
 def guided_search(spec: Spec, keys: list[str] | None = None, *, restarts: int = 4,
                   budget: Budget | None = None) -> SearchResult | None:
@@ -271,17 +291,36 @@ def guided_search(spec: Spec, keys: list[str] | None = None, *, restarts: int = 
 
     Comparisons with fixed group sizes (no searched sizes, no PFS/OS coupling: those keep the
     annealing of :mod:`.search`); None when the strategy does not apply.
+
+    Parameters
+    ----------
+    spec : Spec
+        The comparison.
+    keys : list of str, optional
+        The targets to meet (default: all).
+    restarts : int
+        Starts per HR direction (they aim at 1, 0.9, 1.1, 0.8 times the deaths the CI asks for).
+    budget : Budget, optional
+        Stops the search when it runs out (the best set so far is returned, ``ok`` False).
+
+    Returns
+    -------
+    SearchResult or None
+
+    R equivalent: none (a search); every set it returns is confirmed by
+    :func:`harness.ipd.recompute.recompute`, whose statistics agree with R ``survfit`` /
+    ``survdiff`` (``harness/r/ipd.R``).
     """
     if any(g.n is None for g in spec.groups):
         return None
     targets: list[Target] = [t for t in spec.targets if keys is None or t.key in keys]
-    sizes = _sizes_start(spec, [(g.n, g.n) for g in spec.groups], None)
+    sizes = sizes_start(spec, [(g.n, g.n) for g in spec.groups], None)
     n = sum(sizes)
     iters = max(4000, 10 * n)
     best: SearchResult | None = None
     tried = 0
     lp = [t for t in targets if t.kind in ("hr", "ci_lower", "ci_upper", "p")]
-    for num in _numerator_order(spec):
+    for num in numerator_order(spec):
         prob = Problem(spec, targets, num, int(round(spec.max_time / spec.grid)), spec.grid,
                        True, None, [(g.n, g.n) for g in spec.groups])
         prob.budget = budget or UNBOUNDED
@@ -289,7 +328,7 @@ def guided_search(spec: Spec, keys: list[str] | None = None, *, restarts: int = 
         for r in range(restarts):
             if best is not None and prob.budget.expired():
                 break
-            rng = _rng(spec, _SALT, r, 9 if num is None else num)
+            rng = seeded_rng(spec, _SALT, r, 9 if num is None else num)
             start = guided_start(prob, sizes, rng, stretch=(1.0, 0.9, 1.1, 0.8)[r % 4])
             prob.center = None
             if spec.k == 2 and lp and num is not None:
@@ -302,7 +341,9 @@ def guided_search(spec: Spec, keys: list[str] | None = None, *, restarts: int = 
                 if i and prob.budget.expired():
                     break
                 before = lval
-                state, lval, it = anneal(prob, rng, iters, state, t0=0.3, t1=0.005)
+                if i:
+                    state = _restore_half_step_medians(state, prob)
+                state, lval, it = anneal(prob, rng, iters, state, t0=_T0, t1=0.005)
                 tried += it
                 if 0.0 < lval < 1.0 and n <= 120:
                     state, lval, it = pair_polish(prob, state, lval)
@@ -310,7 +351,7 @@ def guided_search(spec: Spec, keys: list[str] | None = None, *, restarts: int = 
                 stale = stale + 1 if lval >= before else 0
                 if lval == 0.0 or stale >= 2:
                     break
-            if lval == 0.0 and _verify(state, prob):
+            if lval == 0.0 and verify_state(state, prob):
                 return SearchResult(True, state, 0.0, r, tried, num)
             if best is None or lval < best.loss:
                 best = SearchResult(False, state, lval, r, tried, num)

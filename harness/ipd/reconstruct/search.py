@@ -24,7 +24,8 @@ from harness.pack.comparisons import Spec, Z
 
 
 # ------------------------------------------------------------------------- construction
-def _rng(spec: Spec, *salt: int) -> np.random.Generator:
+def seeded_rng(spec: Spec, *salt: int) -> np.random.Generator:
+    """The random stream of a comparison: the pack's seed, a CRC of its id, ``salt``."""
     return np.random.default_rng([spec.seed, zlib.crc32(spec.id.encode()), *salt])
 
 
@@ -344,7 +345,8 @@ def anneal(prob: Problem, rng: np.random.Generator, iters: int, start: State,
     return best, best_loss, iters
 
 
-def _sizes_start(spec: Spec, bounds: list[tuple[int, int]], total: int | None) -> list[int]:
+def sizes_start(spec: Spec, bounds: list[tuple[int, int]], total: int | None) -> list[int]:
+    """Starting group sizes: the printed ones, else mid-range (adding up to ``total``)."""
     if all(g.n is not None for g in spec.groups):
         return [g.n for g in spec.groups]
     sizes = []
@@ -356,7 +358,8 @@ def _sizes_start(spec: Spec, bounds: list[tuple[int, int]], total: int | None) -
     return sizes
 
 
-def _numerator_order(spec: Spec) -> list[int | None]:
+def numerator_order(spec: Spec) -> list[int | None]:
+    """HR directions to try (group codes of the numerator), the medians' direction first."""
     if spec.k != 2 or spec.numerator is None:
         return [None]
     if spec.numerator != "auto":
@@ -384,7 +387,7 @@ def search(spec: Spec, keys: list[str] | None = None, *, couple_with: State | No
     fixed_groups = all(lo == hi for lo, hi in bounds) or fixed is not None
     tried = 0
     best: SearchResult | None = None
-    for num in _numerator_order(spec):
+    for num in numerator_order(spec):
         lp = [t for t in targets if t.kind in ("hr", "ci_lower", "ci_upper", "p")]
         steer = spec.k == 2 and bool(lp) and num is not None
         prob = Problem(spec, targets, num, int(round(spec.max_time / spec.grid)), spec.grid,
@@ -397,11 +400,11 @@ def search(spec: Spec, keys: list[str] | None = None, *, couple_with: State | No
         for r in range(restarts):
             if best is not None and prob.budget.expired():
                 break
-            rng = _rng(spec, salt, r, 9 if num is None else num)
+            rng = seeded_rng(spec, salt, r, 9 if num is None else num)
             if fixed is not None:
                 sizes = [int(c) for c in np.bincount(fixed.g, minlength=spec.k)]
             else:
-                sizes = _sizes_start(spec, bounds, None if fixed_groups else total)
+                sizes = sizes_start(spec, bounds, None if fixed_groups else total)
             start = initial_state(prob, sizes, rng)
             prob.center = None
             if steer:
@@ -425,7 +428,7 @@ def search(spec: Spec, keys: list[str] | None = None, *, couple_with: State | No
                     tried += it
                 if lval >= before:  # stuck: another round would repeat this one
                     break
-            if lval == 0.0 and (not verify or _verify(state, prob)):
+            if lval == 0.0 and (not verify or verify_state(state, prob)):
                 return SearchResult(True, state, 0.0, r, tried, num)
             if best is None or lval < best.loss:
                 best = SearchResult(False, state, lval, r, tried, num)
@@ -433,7 +436,7 @@ def search(spec: Spec, keys: list[str] | None = None, *, couple_with: State | No
     return best
 
 
-def _verify(state: State, prob: Problem) -> bool:
+def verify_state(state: State, prob: Problem) -> bool:
     """Confirm a candidate with the public survival core (:mod:`harness.ipd.recompute`)."""
     values = candidate_values(state, prob.spec, prob.numerator)
     ok = all(t.allows(values.get(t.key)) for t in prob.targets)

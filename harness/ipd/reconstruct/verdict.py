@@ -58,7 +58,7 @@ def _deletion_filter(spec: Spec, keys: list[str], couple_with: State | None,
 #: patients above which the guided strategy (:mod:`.guided`) runs before the annealing of
 #: :mod:`.search` (whose cost grows with n); at or below, it is the fallback after the
 #: annealing and the order search
-GUIDED_FIRST = 200
+GUIDED_FIRST = 100
 
 
 def _guided_first(spec: Spec, couple_with: State | None, fixed: State | None) -> bool:
@@ -126,7 +126,7 @@ def reconstruct(spec: Spec, couple_with: State | None = None,
             + _implied(spec))
         if budget.hit and not res.ok:
             msg += (f"; the search for a set of the other numbers stopped at the time budget "
-                    f"after {budget.elapsed():.0f} s")
+                    f"after {budget.elapsed():.0f} CPU s")
         return _outcome(spec, "inconsistent", res, keys, conflicts, "exact", msg, t0)
     res = _search(spec, all_keys, kw)
     if res.ok:
@@ -199,7 +199,7 @@ def _stopped(spec: Spec, res: SearchResult, couple_with: State | None, budget: B
     """
     values = candidate_values(res.state, spec, res.numerator)
     missed = [t.key for t in spec.targets if not t.allows(values.get(t.key))]
-    msg = (f"unresolved: stopped at the time budget after {budget.elapsed():.0f} s "
+    msg = (f"unresolved: stopped at the time budget after {budget.elapsed():.0f} CPU s "
            f"(--time-budget {budget.seconds:g}); best set misses: " + ", ".join(
                f"{_describe(spec, k)} (it gives {_fmt_value(spec.target(k), values.get(k))})"
                for k in missed)

@@ -136,3 +136,14 @@ cd <- colon[colon$etype == 2, ]
 write_pack("colon", "colon (deaths, etype 2; Lev+5FU vs Obs and Lev)", cd$time, cd$status == 1,
            ifelse(cd$rx == "Lev+5FU", 2L, 1L), c("ObsLev", "Lev5FU"), "Lev5FU", "days",
            c(365, 1095))
+# sim900: the issue's "realistic larger study": two arms of 450, ~60% deaths, months on a
+# 0.1-month grid (simulated in R, seed 900: exponential deaths, medians 20 and 28 months,
+# follow-up uniform over 12-60 months); not a real data set, but a witness all the same
+set.seed(900)
+n <- 450
+arm <- rep(1:2, each = n)
+death <- rexp(2 * n, rate = log(2) / ifelse(arm == 1, 20, 28))
+follow <- runif(2 * n, 12, 60)
+tm <- pmax(round(pmin(death, follow), 1), 0.1)
+write_pack("sim900", "simulated two-arm study (R, set.seed(900))", tm, death <= follow, arm,
+           c("control", "drug"), "drug", "months", c(12, 36), grid = 0.1)
