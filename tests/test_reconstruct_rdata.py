@@ -150,3 +150,20 @@ def test_cli_help_states_the_documented_limit_and_default_budget():
     readme = (Path(__file__).resolve().parent.parent / "README.md").read_text(encoding="utf-8")
     assert f"{budget_mod.MAX_PATIENTS} patients per comparison" in readme
     assert f"--time-budget SECONDS` (default {budget_mod.DEFAULT_SECONDS:g} s" in readme
+
+
+@pytest.mark.r
+def test_pooled_rate_of_two_groups_agrees_with_r(r):
+    # harness/r/ipd.R emits the whole-cohort rate of a two-group set as rate@t too; R's own
+    # value from the real data is the printed 41% at 365 days (make_rdata_packs.R)
+    from harness.ipd.io import IPDSet
+    from harness.ipd.recompute import recompute
+
+    spec = _specs("lung")["pooled"]
+    st = _witness("lung", spec)
+    data = IPDSet(spec.id, np.arange(1, st.t.size + 1), st.t * spec.grid, st.e.astype(int),
+                  np.array(spec.labels, dtype=object)[st.g])
+    rec = recompute(data, spec, "female", use_r=True)
+    assert rec.disagreements() == []
+    assert rec.r["rate@365"] == pytest.approx(rec.python["rate@365"], rel=1e-9)
+    assert round(rec.r["rate@365"]) == 41 and round(rec.r["rate@730"]) == 12
