@@ -37,12 +37,12 @@ from harness.ipd.reconstruct.objective import Problem, State, fast_values
 from harness.ipd.reconstruct.screen import steer_point
 from harness.ipd.reconstruct.search import (
     SearchResult,
+    anneal,
     numerator_order,
+    pair_polish,
     seeded_rng,
     sizes_start,
     verify_state,
-    anneal,
-    pair_polish,
 )
 from harness.pack.comparisons import Spec, Target, Z
 
@@ -220,10 +220,11 @@ def guided_start(prob: Problem, sizes: list[int], rng: np.random.Generator,
         cens = (lo + (hi - lo) * (np.arange(n) + 0.5) / n).tolist()
         med = spec.target(f"median[{spec.labels[j]}]")
         m = med.number.value if med is not None and med in prob.targets else None
+        m = m if m is not None and math.isfinite(m) else None
         t, e = _walk(curves[j], n, cens, m, rng, top)
         tg = np.clip(np.round(np.array(t) / prob.grid).astype(np.int64), 1, prob.tmax)
         eg = np.array(e, bool)
-        if med is not None and med in prob.targets:
+        if m is not None:
             _half_step_median(tg, eg, med, prob)
         ts.append(tg), es.append(eg), gs.append(np.full(n, j))
     return State(np.concatenate(ts), np.concatenate(es), np.concatenate(gs))
@@ -241,6 +242,8 @@ def _half_step_median(t: np.ndarray, e: np.ndarray, med: Target, prob: Problem) 
     deaths go to the grid points either side of the median.
     """
     lo, hi = med.interval
+    if not (math.isfinite(lo) and math.isfinite(hi)):
+        return
     g_lo, g_hi = math.ceil(lo / prob.grid - 1e-9), math.floor(hi / prob.grid + 1e-9)
     if g_lo <= g_hi:
         return  # a grid point lies in the printed interval: the walk's crossing is enough

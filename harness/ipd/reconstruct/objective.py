@@ -10,9 +10,9 @@ import numpy as np
 from scipy.special import chdtrc as _chdtrc
 
 from harness.core.quantiles import TOL as _QTOL
-from harness.ipd.reconstruct.budget import UNBOUNDED, Budget
 from harness.ipd.io import IPDSet
 from harness.ipd.recompute import recompute
+from harness.ipd.reconstruct.budget import UNBOUNDED, Budget
 from harness.pack.comparisons import SLACK, Spec, Target, Z
 
 
