@@ -52,6 +52,8 @@ _SALT = 31
 _ROUNDS = 10
 #: starting temperature of each round (cool: the start already meets most targets)
 _T0 = 0.3
+#: patients below which the search explores more (more, shorter, warmer restarts)
+SMALL = 100
 
 
 # ------------------------------------------------------------------------- curves
@@ -288,7 +290,7 @@ def _restore_half_step_medians(state: State, prob: Problem) -> State:
 
 
 # ------------------------------------------------------------------------- the search
-def guided_search(spec: Spec, keys: list[str] | None = None, *, restarts: int = 4,
+def guided_search(spec: Spec, keys: list[str] | None = None, *, restarts: int | None = None,
                   budget: Budget | None = None) -> SearchResult | None:
     """Find a set satisfying the targets named by ``keys`` from the guided start.
 
@@ -301,8 +303,11 @@ def guided_search(spec: Spec, keys: list[str] | None = None, *, restarts: int = 
         The comparison.
     keys : list of str, optional
         The targets to meet (default: all).
-    restarts : int
-        Starts per HR direction (they aim at 1, 0.9, 1.1, 0.8 times the deaths the CI asks for).
+    restarts : int, optional
+        Starts per HR direction (they aim at 1, 0.9, 1.1, 0.8 times the deaths the CI asks
+        for); default 4, and 16 shorter, warmer ones below :data:`SMALL` patients, where each
+        printed rate allows only a step or two of the Kaplan-Meier estimate and the start
+        matters less than exploring.
     budget : Budget, optional
         Stops the search when it runs out (the best set so far is returned, ``ok`` False).
 
@@ -319,6 +324,9 @@ def guided_search(spec: Spec, keys: list[str] | None = None, *, restarts: int = 
     targets: list[Target] = [t for t in spec.targets if keys is None or t.key in keys]
     sizes = sizes_start(spec, [(g.n, g.n) for g in spec.groups], None)
     n = sum(sizes)
+    small = n < SMALL
+    restarts = restarts if restarts is not None else 16 if small else 4
+    t0, rounds = (1.0, 4) if small else (_T0, _ROUNDS)
     iters = max(4000, 10 * n)
     best: SearchResult | None = None
     tried = 0
@@ -339,14 +347,14 @@ def guided_search(spec: Spec, keys: list[str] | None = None, *, restarts: int = 
                 near = (v0.get("_x", 0.0), v0.get("_s", sum(s_range) / 2))
                 prob.center = steer_point(lp, near, s_range, centre=r % 2 == 1)
             state, lval, stale = start, math.inf, 0
-            for i in range(_ROUNDS):
+            for i in range(rounds):
                 # reheated rounds from the best state so far: each repairs what is left
                 if i and prob.budget.expired():
                     break
                 before = lval
                 if i:
                     state = _restore_half_step_medians(state, prob)
-                state, lval, it = anneal(prob, rng, iters, state, t0=_T0, t1=0.005)
+                state, lval, it = anneal(prob, rng, iters, state, t0=t0, t1=0.005)
                 tried += it
                 if 0.0 < lval < 1.0 and n <= 120:
                     state, lval, it = pair_polish(prob, state, lval)
