@@ -305,9 +305,9 @@ def guided_search(spec: Spec, keys: list[str] | None = None, *, restarts: int | 
         The targets to meet (default: all).
     restarts : int, optional
         Starts per HR direction (they aim at 1, 0.9, 1.1, 0.8 times the deaths the CI asks
-        for); default 4, and 16 shorter, warmer ones below :data:`SMALL` patients, where each
-        printed rate allows only a step or two of the Kaplan-Meier estimate and the start
-        matters less than exploring.
+        for); default 4, and below :data:`SMALL` patients 12 more, shorter and warmer (each
+        printed rate there allows only a step or two of the Kaplan-Meier estimate, so the
+        start matters less than exploring).
     budget : Budget, optional
         Stops the search when it runs out (the best set so far is returned, ``ok`` False).
 
@@ -326,7 +326,6 @@ def guided_search(spec: Spec, keys: list[str] | None = None, *, restarts: int | 
     n = sum(sizes)
     small = n < SMALL
     restarts = restarts if restarts is not None else 16 if small else 4
-    t0, rounds = (1.0, 4) if small else (_T0, _ROUNDS)
     iters = max(4000, 10 * n)
     best: SearchResult | None = None
     tried = 0
@@ -347,6 +346,7 @@ def guided_search(spec: Spec, keys: list[str] | None = None, *, restarts: int | 
                 near = (v0.get("_x", 0.0), v0.get("_s", sum(s_range) / 2))
                 prob.center = steer_point(lp, near, s_range, centre=r % 2 == 1)
             state, lval, stale = start, math.inf, 0
+            t0, rounds = (1.0, 4) if small and r >= 4 else (_T0, _ROUNDS)
             for i in range(rounds):
                 # reheated rounds from the best state so far: each repairs what is left
                 if i and prob.budget.expired():
