@@ -93,6 +93,11 @@ def build_parser() -> argparse.ArgumentParser:
                      help="rebuild the sets only (the stored ranges then read as stale)")
     rec.add_argument("--range-seconds", type=float, default=120.0, metavar="S",
                      help="wall-time cap of the range searches per comparison (default 120)")
+    rec.add_argument("--time-budget", type=float, default=120.0, metavar="SECONDS",
+                     help="CPU-time budget per comparison (default 120): when it runs out "
+                          "the search stops, writes the best set found (marked in its header) "
+                          "and reports 'unresolved: stopped at the time budget'. A comparison "
+                          "of more than 5000 patients is refused (exit 2)")
 
     ext = sub.add_parser("extract", help="a draft case pack from a survival paper's text "
                          "(plain text, HTML, or PDF with a text layer)")
@@ -252,11 +257,13 @@ def cmd_reconstruct(args: argparse.Namespace) -> int:
     t0 = time.perf_counter()
     out = args.out or pack.path / "ipd"
     if not args.ranges_only:
-        sums = reconstruct_pack(pack, args.out, only=args.only, jobs=max(1, args.jobs))
+        sums = reconstruct_pack(pack, args.out, only=args.only, jobs=max(1, args.jobs),
+                                time_budget=args.time_budget)
         for s in sums:
             conf = "; ".join(" | ".join(c) for c in s["conflicts"])
             print(f"{s['id']}: {s['verdict']}" + (f" [{conf}]" if conf else "")
-                  + ("" if s["written"] else " (no set written)") + f" ({s['seconds']:.1f} s)")
+                  + ("" if s["written"] else " (no set written)") + f" ({s['seconds']:.1f} s)"
+                  + (f"\n  {s['message']}" if s["kind"] == "budget" else ""))
         print(f"{len(sums)} comparisons written to {out} in {time.perf_counter() - t0:.1f} s")
     if not args.no_ranges:
         _ranges(pack, out, args)
@@ -364,6 +371,9 @@ def _dispatch(args: argparse.Namespace) -> int:
         exits.check_out_dir(args.out)
         if args.jobs < 1:
             raise exits.InputError(f"--jobs {args.jobs}: give 1 or more worker processes")
+        if not args.time_budget > 0 or args.time_budget == float("inf"):
+            raise exits.InputError(f"--time-budget {args.time_budget:g}: give a positive, "
+                                   "finite number of seconds")
         return cmd_reconstruct(args)
     if args.command == "extract":
         return cmd_extract(args)

@@ -69,7 +69,7 @@ class ComparisonOutcome:
     verdict: str                      # consistent | inconsistent | unresolved
     finding: str
     conflicts: list[list[str]] = field(default_factory=list)
-    conflict_kind: str = ""           # exact | search | ""
+    conflict_kind: str = ""           # exact | search | budget (time ran out) | ""
     numerator: str | None = None      # HR = numerator / denominator (group labels)
     denominator: str | None = None
     targeted: list[str] = field(default_factory=list)   # constraint keys the set satisfies
@@ -202,7 +202,10 @@ def header_lines(parts: list[tuple[Spec, ComparisonOutcome]]) -> list[str]:
         "constructive start, seeded simulated annealing",
         f"#   on a {first.grid:g}-{first.unit_singular} grid (where it fails, an exhaustive "
         f"search over event orders), seed {first.seed};",
-        "#   rerunning it rewrites this file byte for byte",
+        ("#   rerunning it rewrites this file byte for byte"
+         if all(o.conflict_kind != "budget" for _, o in parts) else
+         "#   STOPPED AT THE TIME BUDGET: the set below is the best found and does NOT meet the "
+         "printed numbers marked dropped; a rerun may write another set"),
         f"# follow-up window {first.grid:g}-{first.max_time:g} {first.unit}{note}; "
         "event 1 = death (OS) or progression/death (PFS), 0 = censored at last follow-up",
     ]

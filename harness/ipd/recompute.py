@@ -73,6 +73,8 @@ def _km_values(t, e, g, labels: list[str], times: list[float]) -> dict[str, floa
         pooled = KaplanMeier().fit(t, e).at(times, extend=True)
         for tt, s in zip(pooled.time, pooled.survival):
             out[f"pooled_rate@{tt:g}"] = 100.0 * float(s)
+            if multi:  # a printed whole-cohort rate targeted by a comparison of groups
+                out[f"rate@{tt:g}"] = 100.0 * float(s)
             out[f"pct_time_gt@{tt:g}"] = 100.0 * float(np.sum(t > tt)) / t.size
             out[f"count_censored_gt@{tt:g}"] = float(np.sum((e == 0) & (t > tt)))
     return out

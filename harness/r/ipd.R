@@ -47,6 +47,8 @@ harness_ipd_stats <- function(time, status, group, levels, numerator, times) {
     for (i in seq_along(pooled$time)) {
       tt <- pooled$time[i]
       out[[paste0("pooled_rate@", format(tt))]] <- 100 * pooled$surv[i]
+      # a printed whole-cohort rate targeted by a comparison of groups
+      if (k > 1) out[[paste0("rate@", format(tt))]] <- 100 * pooled$surv[i]
       out[[paste0("pct_time_gt@", format(tt))]] <- 100 * sum(time > tt) / length(time)
       out[[paste0("count_censored_gt@", format(tt))]] <- sum(status == 0 & time > tt)
     }

@@ -34,6 +34,11 @@ How
 4. When annealing fails on a two-group comparison whose groups have printed sizes and rates at
    one time, an **exhaustive search over event orders** (:mod:`.orders`) tries a family of
    orders with O-E, V and the rates computed exactly, and turns a match into times.
+4b. The **guided search** (:mod:`.guided`): a start that already meets the printed
+   Kaplan-Meier medians and rates (piecewise-exponential curves through them, a KM-exact walk,
+   censoring from the CI's variance), then reheated annealing rounds. It runs first above
+   :data:`.verdict.GUIDED_FIRST` patients, and after the order search at or below.
+   A **time budget** per comparison and a **size limit** bound the work (:mod:`.budget`).
 5. When the screen proves a conflict the verdict is ``inconsistent`` and the minimal
    conflicting printed numbers are named. When only the search fails, a **deletion filter**
    names a minimal set of printed numbers the search could not satisfy together, and the
@@ -54,11 +59,13 @@ Modules
 ``screen``     the exact (O-E, V) screen (linear programs)
 ``objective``  search state, vectorised statistics of a candidate, loss, PFS/OS matching
 ``search``     constructive start, moves, annealing, polish
+``guided``     the start from the printed Kaplan-Meier summaries, and its search
 ``orders``     second strategy: exhaustive search over event orders (two groups)
 ``verdict``    consistent / inconsistent / unresolved, and the conflicting printed numbers
 ``ranges``     feasible ranges of held-out, dropped and unprinted statistics (directed
                searches, exact (O-E, V) bounds), stored in ``ranges.json``
 ``rangestats`` the statistics those searches push, vectorised for a candidate set
+``budget``     the time budget per comparison and the size limit
 ``writer``     the rows (PFS paired with OS) and outcome records, written through
                :mod:`harness.ipd.io` (the CSV and ``outcomes.json`` formats)
 this file      the driver (``reconstruct_pack``, parallel over files)
@@ -72,6 +79,7 @@ from typing import Any
 
 from harness.errors import CaseFileError
 from harness.ipd.io import write_outcomes
+from harness.ipd.reconstruct.budget import DEFAULT_SECONDS, MAX_PATIENTS, Budget
 from harness.ipd.reconstruct.objective import Problem, State, fast_values, match, unmatched
 from harness.ipd.reconstruct.screen import exact_conflicts
 from harness.ipd.reconstruct.search import SearchResult, search
@@ -83,7 +91,7 @@ from harness.progress import progress
 
 __all__ = [
     "COMPARISONS_FILE", "GroupSpec", "Outcome", "Problem", "SearchResult", "Spec", "State",
-    "Target", "csv_text", "exact_conflicts", "fast_values", "load_specs", "match",
+    "Target", "check_sizes", "csv_text", "exact_conflicts", "fast_values", "load_specs", "match",
     "outcome_record", "reconstruct", "reconstruct_pack", "reconstruct_unit", "search",
     "summary", "units", "unmatched",
 ]
@@ -102,10 +110,14 @@ def units(specs: list[Spec]) -> list[list[Spec]]:
     return out
 
 
-def reconstruct_unit(unit: list[Spec]) -> tuple[str, str, list[Outcome]]:
-    """Rebuild one file's comparisons; returns (file name, CSV text, outcomes)."""
+def reconstruct_unit(unit: list[Spec], time_budget: float | None = None
+                     ) -> tuple[str, str, list[Outcome]]:
+    """Rebuild one file's comparisons; returns (file name, CSV text, outcomes).
+
+    ``time_budget`` (seconds, None: unbounded) applies to each comparison separately.
+    """
     outcomes: list[Outcome] = []
-    base = reconstruct(unit[0])
+    base = reconstruct(unit[0], budget=Budget(time_budget))
     outcomes.append(base)
     for spec in unit[1:]:
         if base.state is None:
@@ -114,16 +126,17 @@ def reconstruct_unit(unit: list[Spec]) -> tuple[str, str, list[Outcome]]:
                                     "built"))
             continue
         fixed = base.state.copy()
-        outcomes.append(reconstruct(spec, couple_with=base.state, fixed=fixed))
+        outcomes.append(reconstruct(spec, couple_with=base.state, fixed=fixed,
+                                    budget=Budget(time_budget)))
     return unit[0].file, csv_text(outcomes), outcomes
 
 
-def _unit_job(args: tuple[str, list[str]]) -> tuple[str, str, list[dict], list]:
-    pack_path, ids = args
+def _unit_job(args: tuple[str, list[str], float | None]) -> tuple[str, str, list[dict], list]:
+    pack_path, ids, time_budget = args
     from harness.pack.cases import load_pack
 
     specs = {s.id: s for s in load_specs(load_pack(pack_path))}
-    file, text, outs = reconstruct_unit([specs[i] for i in ids])
+    file, text, outs = reconstruct_unit([specs[i] for i in ids], time_budget)
     return file, text, [summary(o) for o in outs], [outcome_record(o) for o in outs]
 
 
@@ -134,12 +147,42 @@ def summary(o: Outcome) -> dict[str, Any]:
             "written": o.state is not None}
 
 
+def patients(spec: Spec) -> int:
+    """How many patients a comparison's set has (the cohort's size when sizes are searched)."""
+    if all(g.n is not None for g in spec.groups):
+        return sum(g.n for g in spec.groups)
+    return spec.cohort_n if spec.cohort_n is not None else sum(
+        g.n if g.n is not None else g.n_range[1] for g in spec.groups)
+
+
+def check_sizes(specs: list[Spec], file: str, limit: int = MAX_PATIENTS) -> None:
+    """Refuse (before any work) a comparison with more than ``limit`` patients.
+
+    Raises
+    ------
+    CaseFileError
+        Naming the comparison, its size and the limit (``harness reconstruct`` exits 2).
+    """
+    for s in specs:
+        n = patients(s)
+        if n > limit:
+            sizes = " + ".join(f"{g.label} {g.n if g.n is not None else '?'}" for g in s.groups)
+            raise CaseFileError(
+                file, f"comparison {s.id!r}",
+                f"{n} patients ({sizes}) is more than harness reconstruct rebuilds: the limit "
+                f"is {limit} patients per comparison (README, 'Pseudo-IPD reconstruction'); "
+                "a set this large would not be found in useful time")
+
+
 def reconstruct_pack(pack: Pack, out_dir: Path | None = None, only: list[str] | None = None,
-                     jobs: int = 1) -> list[dict[str, Any]]:
+                     jobs: int = 1, time_budget: float | None = DEFAULT_SECONDS
+                     ) -> list[dict[str, Any]]:
     """Rebuild every comparison of a pack (or those in ``only``) into ``out_dir``.
 
     Writes one CSV per file and the comparisons' entries of ``outcomes.json`` (others kept).
     Returns one summary dict per comparison (id, verdict, conflicts, seconds, ...).
+    ``time_budget`` is in seconds per comparison (None: unbounded; see :mod:`.budget`); a
+    comparison above :data:`~.budget.MAX_PATIENTS` patients is refused before any work.
     """
     specs = load_specs(pack)
     known = {s.id for s in specs}
@@ -149,9 +192,10 @@ def reconstruct_pack(pack: Pack, out_dir: Path | None = None, only: list[str] | 
             str(pack.path / "ipd" / COMPARISONS_FILE), "",
             f"no comparison {', '.join(unknown)}; known: {', '.join(sorted(known))}")
     todo = [u for u in units(specs) if only is None or any(s.id in only for s in u)]
+    check_sizes([s for u in todo for s in u], str(pack.path / "ipd" / COMPARISONS_FILE))
     out_dir = Path(out_dir) if out_dir else pack.path / "ipd"
     out_dir.mkdir(parents=True, exist_ok=True)
-    args = [(str(pack.path), [s.id for s in u]) for u in todo]
+    args = [(str(pack.path), [s.id for s in u], time_budget) for u in todo]
     if jobs > 1 and len(args) > 1:
         import multiprocessing as mp
         from concurrent.futures import ProcessPoolExecutor

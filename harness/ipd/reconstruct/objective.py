@@ -12,6 +12,7 @@ from scipy.special import chdtrc as _chdtrc
 from harness.core.quantiles import TOL as _QTOL
 from harness.ipd.io import IPDSet
 from harness.ipd.recompute import recompute
+from harness.ipd.reconstruct.budget import UNBOUNDED, Budget
 from harness.pack.comparisons import SLACK, Spec, Target, Z
 
 
@@ -43,6 +44,7 @@ class Problem:
     need_lr: bool = False             # an HR/CI/p target (log-rank O, E, V needed)
     need_km: bool = False             # a median or rate target (Kaplan-Meier needed)
     label_index: dict = field(default_factory=dict)
+    budget: Budget = UNBOUNDED       # wall-clock budget of the comparison
 
     def __post_init__(self) -> None:
         kinds = {t.kind for t in self.targets}

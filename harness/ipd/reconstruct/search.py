@@ -8,6 +8,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from harness.ipd.reconstruct.budget import UNBOUNDED, Budget
 from harness.ipd.reconstruct.objective import (
     Problem,
     State,
@@ -23,7 +24,8 @@ from harness.pack.comparisons import Spec, Z
 
 
 # ------------------------------------------------------------------------- construction
-def _rng(spec: Spec, *salt: int) -> np.random.Generator:
+def seeded_rng(spec: Spec, *salt: int) -> np.random.Generator:
+    """The random stream of a comparison: the pack's seed, a CRC of its id, ``salt``."""
     return np.random.default_rng([spec.seed, zlib.crc32(spec.id.encode()), *salt])
 
 
@@ -162,7 +164,7 @@ def polish(prob: Problem, rng: np.random.Generator, state: State, cur: float,
     state = state.copy()
     evals = 0
     improved = True
-    while improved and cur > 0.0 and evals < max_evals:
+    while improved and cur > 0.0 and evals < max_evals and not prob.budget.expired():
         improved = False
         if prob.spec.k > 1:
             order = np.argsort(state.t, kind="stable")
@@ -219,7 +221,7 @@ def polish(prob: Problem, rng: np.random.Generator, state: State, cur: float,
                     improved = True
                     break
                 state.t[i], state.e[i], state.g[i] = old
-            if cur == 0.0 or evals >= max_evals:
+            if cur == 0.0 or evals >= max_evals or prob.budget.expired():
                 break
     return state, cur, evals
 
@@ -248,6 +250,8 @@ def pair_polish(prob: Problem, state: State, cur: float, top: int = 300,
     singles = []  # (subject, new t, new e, dx, ds)
     ev_times = np.unique(state.t[state.e]).tolist()
     for i in range(state.t.size):
+        if prob.budget.expired():
+            return state, cur, evals
         ti, ei = int(state.t[i]), bool(state.e[i])
         cands = {(min(max(ti + d, 1), prob.tmax), ei) for d in (-5, -3, -2, -1, 1, 2, 3, 5)}
         cands |= {(min(max(te + d, 1), prob.tmax), ei) for te in ev_times for d in (-1, 1)}
@@ -290,6 +294,8 @@ def pair_polish(prob: Problem, state: State, cur: float, top: int = 300,
         ia, ib = divmod(f, len(singles))
         if not math.isfinite(score.flat[f]):
             break
+        if prob.budget.expired():
+            break
         a, bm = singles[ia], singles[ib]
         old = [(a[0], state.t[a[0]], state.e[a[0]]), (bm[0], state.t[bm[0]], state.e[bm[0]])]
         state.t[a[0]], state.e[a[0]] = a[1], a[2]
@@ -323,6 +329,8 @@ def anneal(prob: Problem, rng: np.random.Generator, iters: int, start: State,
     for it in range(iters):
         if cur == 0.0:
             return state, 0.0, it
+        if not it & 255 and prob.budget.expired():
+            return best, best_loss, it
         temp = t0 * (t1 / t0) ** (it / iters)
         undo = _propose(state, prob, rng)
         if undo is None:
@@ -337,7 +345,8 @@ def anneal(prob: Problem, rng: np.random.Generator, iters: int, start: State,
     return best, best_loss, iters
 
 
-def _sizes_start(spec: Spec, bounds: list[tuple[int, int]], total: int | None) -> list[int]:
+def sizes_start(spec: Spec, bounds: list[tuple[int, int]], total: int | None) -> list[int]:
+    """Starting group sizes: the printed ones, else mid-range (adding up to ``total``)."""
     if all(g.n is not None for g in spec.groups):
         return [g.n for g in spec.groups]
     sizes = []
@@ -349,7 +358,8 @@ def _sizes_start(spec: Spec, bounds: list[tuple[int, int]], total: int | None) -
     return sizes
 
 
-def _numerator_order(spec: Spec) -> list[int | None]:
+def numerator_order(spec: Spec) -> list[int | None]:
+    """HR directions to try (group codes of the numerator), the medians' direction first."""
     if spec.k != 2 or spec.numerator is None:
         return [None]
     if spec.numerator != "auto":
@@ -365,29 +375,36 @@ def _numerator_order(spec: Spec) -> list[int | None]:
 
 def search(spec: Spec, keys: list[str] | None = None, *, couple_with: State | None = None,
            fixed: State | None = None, iters: int = 6000, restarts: int = 3,
-           salt: int = 0, verify: bool = True) -> SearchResult:
-    """Find a data set satisfying the targets named by ``keys`` (default: all)."""
+           salt: int = 0, verify: bool = True, budget: Budget | None = None) -> SearchResult:
+    """Find a data set satisfying the targets named by ``keys`` (default: all).
+
+    ``budget`` (:class:`~harness.ipd.reconstruct.budget.Budget`) stops the search when it runs
+    out; the best set found so far is returned (``ok`` False unless it meets every target).
+    """
     targets = [t for t in spec.targets if keys is None or t.key in keys]
     total = spec.cohort_n  # searched group sizes add up to the cohort's size
     bounds = [(g.n, g.n) if g.n is not None else g.n_range for g in spec.groups]
     fixed_groups = all(lo == hi for lo, hi in bounds) or fixed is not None
     tried = 0
     best: SearchResult | None = None
-    for num in _numerator_order(spec):
+    for num in numerator_order(spec):
         lp = [t for t in targets if t.kind in ("hr", "ci_lower", "ci_upper", "p")]
         steer = spec.k == 2 and bool(lp) and num is not None
         prob = Problem(spec, targets, num, int(round(spec.max_time / spec.grid)), spec.grid,
                        fixed_groups, couple_with, bounds)
+        prob.budget = budget or UNBOUNDED
         n_all = (int(fixed.t.size) if fixed is not None else
                  sum(lo for lo, _ in bounds) if all(lo == hi for lo, hi in bounds) else total)
         # attainable s = z/sqrt(V): V <= events/4 <= n/4, and V >= 0.5
         s_range = (Z / math.sqrt(n_all / 4.0), Z / math.sqrt(0.5))
         for r in range(restarts):
-            rng = _rng(spec, salt, r, 9 if num is None else num)
+            if best is not None and prob.budget.expired():
+                break
+            rng = seeded_rng(spec, salt, r, 9 if num is None else num)
             if fixed is not None:
                 sizes = [int(c) for c in np.bincount(fixed.g, minlength=spec.k)]
             else:
-                sizes = _sizes_start(spec, bounds, None if fixed_groups else total)
+                sizes = sizes_start(spec, bounds, None if fixed_groups else total)
             start = initial_state(prob, sizes, rng)
             prob.center = None
             if steer:
@@ -397,7 +414,7 @@ def search(spec: Spec, keys: list[str] | None = None, *, couple_with: State | No
             state, lval, it = anneal(prob, rng, iters, start)
             tried += it
             for _ in range(3):
-                if not 0.0 < lval < 3.0:
+                if not 0.0 < lval < 3.0 or prob.budget.expired():
                     break
                 # close: local search over single moves, then a short low-temperature anneal
                 before = lval
@@ -411,7 +428,7 @@ def search(spec: Spec, keys: list[str] | None = None, *, couple_with: State | No
                     tried += it
                 if lval >= before:  # stuck: another round would repeat this one
                     break
-            if lval == 0.0 and (not verify or _verify(state, prob)):
+            if lval == 0.0 and (not verify or verify_state(state, prob)):
                 return SearchResult(True, state, 0.0, r, tried, num)
             if best is None or lval < best.loss:
                 best = SearchResult(False, state, lval, r, tried, num)
@@ -419,7 +436,7 @@ def search(spec: Spec, keys: list[str] | None = None, *, couple_with: State | No
     return best
 
 
-def _verify(state: State, prob: Problem) -> bool:
+def verify_state(state: State, prob: Problem) -> bool:
     """Confirm a candidate with the public survival core (:mod:`harness.ipd.recompute`)."""
     values = candidate_values(state, prob.spec, prob.numerator)
     ok = all(t.allows(values.get(t.key)) for t in prob.targets)
