@@ -7,6 +7,7 @@ they render it and never recompute.
 
 from __future__ import annotations
 
+import functools
 from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -31,8 +32,11 @@ def audit_case(case: Case, ctx: Context) -> CaseResult:
         )
 
 
-def audit_pack(pack: Pack, use_r: bool = True) -> list[CaseResult]:
+def audit_pack(pack: Pack, use_r: bool = True, joint=None, pooled=None) -> list[CaseResult]:
     """Judge every case of a pack, in the pack's reading order.
+
+    ``joint`` and ``pooled`` (full case id -> verdict, from :func:`pack_evidence`) judge the
+    numbers the pack's pseudo-IPD comparisons cover (:func:`harness.audit.checks.run_check`).
 
     Raises
     ------
@@ -43,8 +47,34 @@ def audit_pack(pack: Pack, use_r: bool = True) -> list[CaseResult]:
         from harness.r import bridge as rbridge
 
         rbridge.require()
-    ctx = Context(pack.paper, use_r=use_r)
+    ctx = Context(pack.paper, use_r=use_r, joint=joint or {}, pooled=pooled or {})
     return [audit_case(case, ctx) for case in pack.cases]
+
+
+def pack_evidence(pack: Pack, results: list) -> tuple[dict, dict]:
+    """The joint verdicts (:mod:`harness.audit.joint`) and pooled-constraint verdicts
+    (:mod:`harness.audit.pooled`) of a pack, from its evaluated comparisons ``results``."""
+    from harness.audit.joint import joint_verdicts
+    from harness.audit.pooled import pooled_verdicts
+    from harness.pack.comparisons import load_specs, load_pools
+
+    if not results:
+        return {}, {}
+    specs = load_specs(pack)
+    joint = joint_verdicts(pack, specs, results)
+    return joint, pooled_verdicts(pack, specs, load_pools(pack), results, joint)
+
+
+@functools.lru_cache(maxsize=8)
+def cached_pack_evidence(pack_dir: str, use_r: bool) -> tuple[dict, dict]:
+    """:func:`pack_evidence` of a pack folder, once per process (the pytest items ask case by
+    case); the resampled variants are skipped, no verdict here depends on them."""
+    from harness import ipd
+
+    pack = load_pack(Path(pack_dir))
+    if not ipd.has_ipd(pack):
+        return {}, {}
+    return pack_evidence(pack, ipd.evaluate_pack(pack, use_r=use_r, resampling=False))
 
 
 def verdict_counts(verdicts) -> dict[str, int]:
@@ -190,7 +220,8 @@ def run_audit(packs, use_r: bool = True, comparisons: bool = True) -> AuditRepor
     r_version = _r_version(use_r)
     out = []
     for pack in loaded:
-        records = audit_pack(pack, use_r=use_r)
         cmps = ipd.evaluate_pack(pack, use_r=use_r) if comparisons and ipd.has_ipd(pack) else []
+        joint, pooled = pack_evidence(pack, cmps)
+        records = audit_pack(pack, use_r=use_r, joint=joint, pooled=pooled)
         out.append(PackAudit(pack, records, cmps, _notes(use_r, r_version)))
     return AuditReport(out, use_r=use_r, r_version=r_version)
