@@ -27,6 +27,7 @@ from harness.audit import judge as consistency
 from harness.audit.checks import uses_r
 from harness.audit.context import Context
 from harness.audit.records import CaseResult
+from harness.audit.session import cached_pack_evidence, covered_cases
 from harness.errors import CaseFileError
 from harness.pack.cases import PACK_FILE, Case, Paper, is_case_file, load_case_file, load_paper
 from harness.pack.printed import fmt
@@ -138,9 +139,12 @@ class CaseFile(pytest.File):
     def collect(self):
         paper = load_paper(self.path.parent / PACK_FILE)
         cases = load_case_file(self.path, paper)
+        covered = covered_cases(str(self.path.parent))
         for case in sorted(cases, key=lambda c: c.full_id):
             item = CaseItem.from_parent(self, name=case.full_id, case=case, paper=paper)
-            if uses_r(case) and not self.config.getoption("--harness-no-r"):
+            # a case the pack's comparisons cover is judged from sets recomputed in R too
+            if (uses_r(case) or case.full_id in covered) \
+                    and not self.config.getoption("--harness-no-r"):
                 item.add_marker("r")
             if case.expect.is_finding:
                 item.add_marker(pytest.mark.xfail(
@@ -164,7 +168,12 @@ class CaseItem(pytest.Item):
         self.paper = paper
 
     def runtest(self) -> None:
-        ctx = Context(self.paper, use_r=not self.config.getoption("--harness-no-r"))
+        use_r = not self.config.getoption("--harness-no-r")
+        pack_dir = str(self.path.parent)
+        joint, pooled = ({}, {})
+        if self.case.full_id in covered_cases(pack_dir):
+            joint, pooled = cached_pack_evidence(pack_dir, use_r)
+        ctx = Context(self.paper, use_r=use_r, joint=joint, pooled=pooled)
         result = audit_case(self.case, ctx)
         expected = self.case.expect.verdict
         if result.verdict == "error" and expected != "error":

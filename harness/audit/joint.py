@@ -106,7 +106,12 @@ def _labels(spec, keys) -> str:
     out = []
     for k in keys:
         t = spec.target(k)
-        out.append(t.label() if t is not None else k)
+        if t is None:
+            out.append(k)
+        elif k in ("ci_lower", "ci_upper"):
+            out.append(t.label().replace(" = ", f" {k[3:]} = ", 1))
+        else:
+            out.append(t.label())
     return "{" + ", ".join(out) + "}"
 
 

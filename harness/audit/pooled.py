@@ -102,6 +102,10 @@ class PooledVerdict:
         return out
 
 
+def _show(value: float, target) -> str:
+    return f"{value:.2f}%" if target.kind == "rate" else fmt(value)
+
+
 def _union_value(data, target) -> float:
     km = KaplanMeier().fit(data.time, data.event)
     if target.kind == "rate":
@@ -151,7 +155,8 @@ def _member(spec, res, target, folder) -> PoolMember:
                   "exclude it")
     if unc:
         notes += (f"; with no censoring before {target.time:g} the union would give "
-                  f"{unc[0]:.2f}-{unc[1]:.2f}% (a condition, not a proof)")
+                  + (f"{unc[0]:.2f}%" if unc[0] == unc[1] else f"{unc[0]:.2f}-{unc[1]:.2f}%")
+                  + " (a condition, not a proof)")
     if data is None:
         return PoolMember(**base, status="open", message=(
             f"comparison {spec.id} has no data set, so no witness{notes}"))
@@ -159,10 +164,10 @@ def _member(spec, res, target, folder) -> PoolMember:
     kept = all(r.reproduced for r in res.rows if r.role == "targeted")
     if kept and target.allows(value):
         return PoolMember(**base, status="witness", value=value, message=(
-            f"{where} gives the union of its groups {fmt(value)}, with every number the "
+            f"{where} gives the union of its groups {_show(value, target)}, with every number the "
             "comparison targets satisfied"))
     return PoolMember(**base, status="open", value=value, message=(
-        f"{where}, built without this number, gives the union {fmt(value)}; no set satisfying "
+        f"{where}, built without this number, gives the union {_show(value, target)}; no set satisfying "
         f"both was searched for: evidence, not proof{notes}"))
 
 

@@ -77,6 +77,22 @@ def cached_pack_evidence(pack_dir: str, use_r: bool) -> tuple[dict, dict]:
     return pack_evidence(pack, ipd.evaluate_pack(pack, use_r=use_r, resampling=False))
 
 
+@functools.lru_cache(maxsize=8)
+def covered_cases(pack_dir: str) -> frozenset[str]:
+    """Full ids of the cases a pack's comparisons target or its cohorts pool (their pytest
+    items need the pack's evidence, :func:`cached_pack_evidence`); no evaluation runs."""
+    from harness import ipd
+    from harness.pack.comparisons import load_pools, load_specs
+
+    pack = load_pack(Path(pack_dir))
+    if not ipd.has_ipd(pack):
+        return frozenset()
+    full = {f"{Path(c.file).stem}::{c.id}": c.full_id for c in pack.cases}
+    short = {t.case for s in load_specs(pack) for t in s.targets}
+    short |= {t.case for p in load_pools(pack) for t in p.targets}
+    return frozenset(full[c] for c in short if c in full)
+
+
 def verdict_counts(verdicts) -> dict[str, int]:
     """Counts per verdict in report order (zeros included)."""
     counts = Counter(str(v) for v in verdicts)
