@@ -157,6 +157,9 @@ def _member(spec, res, target, folder) -> PoolMember:
         notes += (f"; with no censoring before {target.time:g} the union would give "
                   + (f"{unc[0]:.2f}%" if unc[0] == unc[1] else f"{unc[0]:.2f}-{unc[1]:.2f}%")
                   + " (a condition, not a proof)")
+    elif b and b.uncensored is None:
+        notes += (f"; no group split without censoring before {target.time:g} gives the "
+                  "printed group rates with these sizes, so patients were censored before it")
     if data is None:
         return PoolMember(**base, status="open", message=(
             f"comparison {spec.id} has no data set, so no witness{notes}"))

@@ -32,11 +32,14 @@ def audit_case(case: Case, ctx: Context) -> CaseResult:
         )
 
 
-def audit_pack(pack: Pack, use_r: bool = True, joint=None, pooled=None) -> list[CaseResult]:
+def audit_pack(pack: Pack, use_r: bool = True, joint=None, pooled=None,
+               comparisons: bool = True) -> list[CaseResult]:
     """Judge every case of a pack, in the pack's reading order.
 
     ``joint`` and ``pooled`` (full case id -> verdict, from :func:`pack_evidence`) judge the
-    numbers the pack's pseudo-IPD comparisons cover (:func:`harness.audit.checks.run_check`).
+    numbers the pack's pseudo-IPD comparisons cover (:func:`harness.audit.checks.run_check`);
+    when neither is given they are computed from the pack folder's ``ipd/`` (once per
+    process, :func:`cached_pack_evidence`) unless ``comparisons`` is False.
 
     Raises
     ------
@@ -47,6 +50,11 @@ def audit_pack(pack: Pack, use_r: bool = True, joint=None, pooled=None) -> list[
         from harness.r import bridge as rbridge
 
         rbridge.require()
+    if joint is None and pooled is None and comparisons:
+        from harness import ipd
+
+        if ipd.has_ipd(pack):
+            joint, pooled = cached_pack_evidence(str(pack.path), use_r)
     ctx = Context(pack.paper, use_r=use_r, joint=joint or {}, pooled=pooled or {})
     return [audit_case(case, ctx) for case in pack.cases]
 
@@ -238,6 +246,7 @@ def run_audit(packs, use_r: bool = True, comparisons: bool = True) -> AuditRepor
     for pack in loaded:
         cmps = ipd.evaluate_pack(pack, use_r=use_r) if comparisons and ipd.has_ipd(pack) else []
         joint, pooled = pack_evidence(pack, cmps)
-        records = audit_pack(pack, use_r=use_r, joint=joint, pooled=pooled)
+        records = audit_pack(pack, use_r=use_r, joint=joint, pooled=pooled,
+                             comparisons=comparisons)
         out.append(PackAudit(pack, records, cmps, _notes(use_r, r_version)))
     return AuditReport(out, use_r=use_r, r_version=r_version)
