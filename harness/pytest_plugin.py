@@ -4,8 +4,10 @@ Registered through the ``pytest11`` entry point, so plain ``pytest`` collects
 ``cases/<pack>/*.toml``. An item passes when Python and R agree with each other and the
 verdict equals the one the pack records. A case the pack records as a finding about the
 paper (``inconsistent`` or ``decision_error``) is a strict xfail: the suite stays green,
-the finding stays visible, and any change of verdict fails. The only module that imports
-pytest.
+the finding stays visible, and any change of verdict fails. A case the pack's pseudo-IPD
+comparisons cover (``ipd/comparisons.toml``) is judged with the pack's joint verdicts and
+pooled constraints, as by ``harness audit`` (evaluated once per pack and run, R included unless
+``--harness-no-r``). The only module that imports pytest.
 
 R gating (for case items that need R and for any test with the ``r`` marker or the ``r``
 fixture): without R such an item skips with the probe's reason

@@ -203,3 +203,14 @@ def test_pooled_check_on_a_hand_made_pack(pooled_pack):
     member = out.details["pooled"]["members"][0]
     assert member["status"] == "excluded" and member["bounds"][1] == pytest.approx(87.5)
     assert all(r.verdict == r.expected for r in rep.records)
+
+
+@pytest.mark.r
+def test_pooled_union_rate_agrees_with_r(pooled_pack, r):
+    # R: summary(survfit(Surv(months, event) ~ 1, data = ab.csv), times = 12)$surv = 0.875
+    rep = run_audit([pooled_pack], use_r=True)
+    edge = next(x for x in rep.records if x.case.endswith("::r_all"))
+    member = edge.details["pooled"]["members"][0]
+    assert member["value"] == pytest.approx(87.5, abs=1e-9)
+    assert member["r"] == pytest.approx(member["value"], rel=1e-9)
+    assert edge.r == pytest.approx(87.5, abs=1e-9) and edge.verdict == "consistent"

@@ -29,6 +29,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+from harness.core.agreement import agree
 from harness.core.km import KaplanMeier
 from harness.core.pooled_km import union_bounds
 from harness.core.quantiles import median
@@ -41,15 +42,16 @@ class PoolMember:
 
     comparison: str
     file: str
-    status: str                 # witness | excluded | open
+    status: str                 # witness | excluded | open | error (Python and R disagree)
     message: str
     value: float | None = None  # the union's value on the CSV (percent for a rate)
+    r: float | None = None      # the same in R (rates, when R runs)
     bounds: tuple[float, float] | None = None       # percent, any censoring
     uncensored: tuple[float, float] | None = None   # percent, no censoring before t
 
     def to_details(self) -> dict[str, Any]:
         return {"comparison": self.comparison, "file": self.file, "status": self.status,
-                "message": self.message, "value": self.value,
+                "message": self.message, "value": self.value, "r": self.r,
                 "bounds": list(self.bounds) if self.bounds else None,
                 "uncensored": list(self.uncensored) if self.uncensored else None}
 
@@ -69,7 +71,7 @@ class PooledVerdict:
         jv = self.joint.verdict if self.joint is not None else "consistent"
         if "excluded" in st or jv == "inconsistent":
             return "inconsistent"
-        if jv == "error":
+        if jv == "error" or "error" in st:
             return "error"
         if st <= {"witness"} and jv == "consistent":
             return "consistent"
@@ -77,16 +79,23 @@ class PooledVerdict:
 
     @property
     def message(self) -> str:
-        order = {"excluded": 0, "open": 1, "witness": 2}
+        order = {"excluded": 0, "error": 1, "open": 2, "witness": 3}
         parts = [m.message for m in sorted(self.members, key=lambda m: order[m.status])]
         head = {"inconsistent": "out of reach for the union of a split of cohort",
                 "consistent": "every split of cohort",
                 "unverifiable": "not decided for every split of cohort",
-                "error": "the joint evaluation failed for cohort"}[self.verdict]
+                "error": "the evaluation failed (stale set, or Python and R disagree) for "
+                         "cohort"}[self.verdict]
         text = f"{head} {self.pool!r} ({len(self.members)} comparisons): " + "; ".join(parts)
         if self.joint is not None:
             text += f"; own comparison: {self.joint.message}"
         return text
+
+    @property
+    def r(self) -> float | None:
+        if self.joint is not None and self.joint.best.python is not None:
+            return self.joint.best.r
+        return next((m.r for m in self.members if m.value is not None), None)
 
     @property
     def python(self) -> float | None:
@@ -130,7 +139,20 @@ def _bounds(spec, target):
     return b, rates
 
 
-def _member(spec, res, target, folder) -> PoolMember:
+def _union_value_r(data, target) -> float | None:
+    """R's ``survfit`` of the union at the time (rates only; R's median rule is not Prism's)."""
+    if target.kind != "rate":
+        return None
+    import numpy as np
+
+    from harness.r import bridge as rbridge
+
+    out = rbridge.call("harness_ipd_stats", data.time, data.event.astype(int),
+                       ["all"] * data.n, ["all"], "", np.asarray([target.time], float))
+    return float(out[f"pooled_rate@{target.time:g}"])
+
+
+def _member(spec, res, target, folder, use_r: bool = False) -> PoolMember:
     from harness.ipd.io import read_csv
 
     where = f"{spec.file} (comparison {spec.id})"
@@ -164,6 +186,11 @@ def _member(spec, res, target, folder) -> PoolMember:
         return PoolMember(**base, status="open", message=(
             f"comparison {spec.id} has no data set, so no witness{notes}"))
     value = _union_value(data, target)
+    r_value = _union_value_r(data, target) if use_r else None
+    if r_value is not None and not agree(value, r_value):
+        return PoolMember(**base, status="error", value=value, r=r_value, message=(
+            f"Python and R disagree on the union's value on {where}: {value!r} vs {r_value!r}"))
+    base["r"] = r_value
     kept = all(r.reproduced for r in res.rows if r.role == "targeted")
     if kept and target.allows(value):
         return PoolMember(**base, status="witness", value=value, message=(
@@ -174,11 +201,13 @@ def _member(spec, res, target, folder) -> PoolMember:
         f"both was searched for: evidence, not proof{notes}"))
 
 
-def pooled_verdicts(pack, specs, pools, results, joint) -> dict[str, PooledVerdict]:
+def pooled_verdicts(pack, specs, pools, results, joint, use_r: bool = False
+                    ) -> dict[str, PooledVerdict]:
     """Full case id -> the pooled verdict of each printed pooled number (see module docstring).
 
     ``joint`` is :func:`harness.audit.joint.joint_verdicts`' map (a pooled number that a
-    comparison targets keeps that evidence too).
+    comparison targets keeps that evidence too); with ``use_r`` every union rate is
+    recomputed in R too (``survfit``), and a disagreement is an ``error``.
     """
     from pathlib import Path
 
@@ -194,7 +223,7 @@ def pooled_verdicts(pack, specs, pools, results, joint) -> dict[str, PooledVerdi
                 spec = by_spec[cid]
                 if endpoint and spec.endpoint and spec.endpoint != endpoint:
                     continue
-                members.append(_member(spec, by_res.get(cid), target, folder))
+                members.append(_member(spec, by_res.get(cid), target, folder, use_r))
             if not members or target.case not in full:
                 continue
             case_id = full[target.case]

@@ -59,7 +59,7 @@ def audit_pack(pack: Pack, use_r: bool = True, joint=None, pooled=None,
     return [audit_case(case, ctx) for case in pack.cases]
 
 
-def pack_evidence(pack: Pack, results: list) -> tuple[dict, dict]:
+def pack_evidence(pack: Pack, results: list, use_r: bool = False) -> tuple[dict, dict]:
     """The joint verdicts (:mod:`harness.audit.joint`) and pooled-constraint verdicts
     (:mod:`harness.audit.pooled`) of a pack, from its evaluated comparisons ``results``."""
     from harness.audit.joint import joint_verdicts
@@ -70,7 +70,7 @@ def pack_evidence(pack: Pack, results: list) -> tuple[dict, dict]:
         return {}, {}
     specs = load_specs(pack)
     joint = joint_verdicts(pack, specs, results)
-    return joint, pooled_verdicts(pack, specs, load_pools(pack), results, joint)
+    return joint, pooled_verdicts(pack, specs, load_pools(pack), results, joint, use_r)
 
 
 @functools.lru_cache(maxsize=8)
@@ -82,7 +82,7 @@ def cached_pack_evidence(pack_dir: str, use_r: bool) -> tuple[dict, dict]:
     pack = load_pack(Path(pack_dir))
     if not ipd.has_ipd(pack):
         return {}, {}
-    return pack_evidence(pack, ipd.evaluate_pack(pack, use_r=use_r, resampling=False))
+    return pack_evidence(pack, ipd.evaluate_pack(pack, use_r=use_r, resampling=False), use_r)
 
 
 @functools.lru_cache(maxsize=8)
@@ -245,7 +245,7 @@ def run_audit(packs, use_r: bool = True, comparisons: bool = True) -> AuditRepor
     out = []
     for pack in loaded:
         cmps = ipd.evaluate_pack(pack, use_r=use_r) if comparisons and ipd.has_ipd(pack) else []
-        joint, pooled = pack_evidence(pack, cmps)
+        joint, pooled = pack_evidence(pack, cmps, use_r)
         records = audit_pack(pack, use_r=use_r, joint=joint, pooled=pooled,
                              comparisons=comparisons)
         out.append(PackAudit(pack, records, cmps, _notes(use_r, r_version)))

@@ -21,6 +21,7 @@ def check_pooled_constraint(case: Case, ctx: Context) -> CaseResult:
     pv = ctx.pooled[case.full_id]
     return CaseResult(
         case=case.full_id, source=case.source, statistic=case.statistic,
-        published=case.published, python=pv.python, r=None, verdict=pv.verdict,
+        published=case.published, python=pv.python, r=pv.r if ctx.use_r else None,
+        verdict=pv.verdict,
         message=pv.message, check="pooled_constraint", expected=case.expect.verdict,
         details={"pooled": pv.to_details()})
