@@ -12,7 +12,7 @@ import pytest
 
 from harness.audit.session import run_audit
 from harness.core.km import KaplanMeier
-from harness.core.pooled_km import group_upper, union_bounds, uncensored_range
+from harness.core.pooled_km import group_upper, uncensored_range, union_bounds
 from harness.pack.printed import parse_number
 from tests.packs import PAPER
 
@@ -26,8 +26,7 @@ def _small_sets(sizes, times=(1, 2, 3)):
     """Every data set with the given group sizes, each patient a (time, event) on ``times``."""
     cells = list(itertools.product(times, (0, 1)))
     per_group = [list(itertools.combinations_with_replacement(cells, n)) for n in sizes]
-    for combo in itertools.product(*per_group):
-        yield combo
+    yield from itertools.product(*per_group)
 
 
 @pytest.mark.parametrize("sizes", [(2, 2), (3, 2)])

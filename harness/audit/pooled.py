@@ -197,8 +197,8 @@ def _member(spec, res, target, folder, use_r: bool = False) -> PoolMember:
             f"{where} gives the union of its groups {_show(value, target)}, with every number the "
             "comparison targets satisfied"))
     return PoolMember(**base, status="open", value=value, message=(
-        f"{where}, built without this number, gives the union {_show(value, target)}; no set satisfying "
-        f"both was searched for: evidence, not proof{notes}"))
+        f"{where}, built without this number, gives the union {_show(value, target)}; no set "
+        f"satisfying both was searched for: evidence, not proof{notes}"))
 
 
 def pooled_verdicts(pack, specs, pools, results, joint, use_r: bool = False

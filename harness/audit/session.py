@@ -64,7 +64,7 @@ def pack_evidence(pack: Pack, results: list, use_r: bool = False) -> tuple[dict,
     (:mod:`harness.audit.pooled`) of a pack, from its evaluated comparisons ``results``."""
     from harness.audit.joint import joint_verdicts
     from harness.audit.pooled import pooled_verdicts
-    from harness.pack.comparisons import load_specs, load_pools
+    from harness.pack.comparisons import load_pools, load_specs
 
     if not results:
         return {}, {}
