@@ -141,3 +141,13 @@ def test_infeasible_direction_makes_the_hr_inconsistent(seed):
     assert r.verdict == "inconsistent"
     assert "no data set satisfies the HR with its comparison's medians" in r.message
     assert r.details["direction"]["joint"] == "infeasible"
+
+
+def test_relax_without_a_proven_conflict_is_not_a_search_failure(seed):
+    pack, specs, results = seed
+    specs = [replace(s, relax=("p",)) if s.id == "t1_age" else s for s in specs]
+    res = [replace(r, rows=[replace(x, role="dropped") if x.key == "p" else x for x in r.rows])
+           if r.id == "t1_age" else r for r in results]
+    v = joint_verdicts(pack, specs, res)["stork2022::table1::age::median::ge60"]
+    assert v.verdict == "unverifiable"
+    assert "given up by the pack's `relax` without a proven conflict" in v.message
