@@ -151,3 +151,23 @@ def test_relax_without_a_proven_conflict_is_not_a_search_failure(seed):
     v = joint_verdicts(pack, specs, res)["stork2022::table1::age::median::ge60"]
     assert v.verdict == "unverifiable"
     assert "given up by the pack's `relax` without a proven conflict" in v.message
+
+
+def test_json_schema_types_the_joint_and_pooled_details():
+    import json
+
+    import jsonschema
+
+    from harness.report import render
+    from harness.report.json import SCHEMA
+
+    data = json.loads(render(run_audit([SEED], use_r=False), "json"))
+    jsonschema.validate(data, SCHEMA)
+    joint = next(r for r in data["records"] if r["check"] == "joint_feasibility")
+    pooled = next(r for r in data["records"] if r["check"] == "pooled_constraint")
+    assert joint["details"]["joint"]["comparisons"][0]["file"].endswith(".csv")
+    assert pooled["details"]["pooled_constraint"]["members"][0]["status"] in (
+        "witness", "excluded", "open", "error")
+    del joint["details"]["joint"]["comparisons"][0]["conflict"]
+    with pytest.raises(jsonschema.ValidationError, match="conflict"):
+        jsonschema.validate(data, SCHEMA)

@@ -199,7 +199,7 @@ def test_pooled_check_on_a_hand_made_pack(pooled_pack):
     for part in ("table1::r_a = 50% of n = 2", "table1::r_b = 100% of n = 6",
                  "table1::r_all_abstract = 89%", "49.25-87.50%", "whatever the censoring"):
         assert part in out.message, out.message
-    member = out.details["pooled"]["members"][0]
+    member = out.details["pooled_constraint"]["members"][0]
     assert member["status"] == "excluded" and member["bounds"][1] == pytest.approx(87.5)
     assert all(r.verdict == r.expected for r in rep.records)
 
@@ -209,7 +209,7 @@ def test_pooled_union_rate_agrees_with_r(pooled_pack, r):
     # R: summary(survfit(Surv(months, event) ~ 1, data = ab.csv), times = 12)$surv = 0.875
     rep = run_audit([pooled_pack], use_r=True)
     edge = next(x for x in rep.records if x.case.endswith("::r_all"))
-    member = edge.details["pooled"]["members"][0]
+    member = edge.details["pooled_constraint"]["members"][0]
     assert member["value"] == pytest.approx(87.5, abs=1e-9)
     assert member["r"] == pytest.approx(member["value"], rel=1e-9)
     assert edge.r == pytest.approx(87.5, abs=1e-9) and edge.verdict == "consistent"

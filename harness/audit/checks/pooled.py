@@ -24,4 +24,4 @@ def check_pooled_constraint(case: Case, ctx: Context) -> CaseResult:
         published=case.published, python=pv.python, r=pv.r if ctx.use_r else None,
         verdict=pv.verdict,
         message=pv.message, check="pooled_constraint", expected=case.expect.verdict,
-        details={"pooled": pv.to_details()})
+        details={"pooled_constraint": pv.to_details()})
