@@ -13,6 +13,7 @@ import pytest
 from harness.audit.session import run_audit
 from harness.core.km import KaplanMeier
 from harness.core.pooled_km import group_upper, uncensored_range, union_bounds
+from harness.pack.cases import load_pack
 from harness.pack.printed import parse_number
 from tests.packs import PAPER
 
@@ -213,3 +214,32 @@ def test_pooled_union_rate_agrees_with_r(pooled_pack, r):
     assert member["value"] == pytest.approx(87.5, abs=1e-9)
     assert member["r"] == pytest.approx(member["value"], rel=1e-9)
     assert edge.r == pytest.approx(87.5, abs=1e-9) and edge.verdict == "consistent"
+
+
+def test_rebuilt_witness_set(pooled_pack):
+    # print "80%" for the union: the committed set gives 87.5% (not a witness); rebuilt with
+    # the pooled rate as a target, a set exists (A's death with 5 of the 8 at risk, three B
+    # patients censored before it: 1 - 1/5 = 80%) and is verified by recomputation
+    from harness.ipd.reconstruct.pooled import build_pooled
+
+    cases = (pooled_pack / "table1.toml").read_text(encoding="utf-8")
+    cases = cases.replace('published = "88%"', 'published = "80%"')
+    (pooled_pack / "table1.toml").write_text(cases, encoding="utf-8")
+    before = {r.case.split("::", 2)[2]: r for r in run_audit([pooled_pack], use_r=False).records}
+    assert before["r_all"].verdict == "unverifiable"
+    assert "built without this number, gives the union 87.50%" in before["r_all"].message
+    summary = build_pooled(load_pack(pooled_pack))
+    assert [(s["id"], s["file"]) for s in summary] == [("ab", "all__ab.csv")]
+    assert (pooled_pack / "ipd" / "pooled" / "all__ab.csv").is_file()
+    after = {r.case.split("::", 2)[2]: r for r in run_audit([pooled_pack], use_r=False).records}
+    edge = after["r_all"]
+    assert summary[0]["verdict"] == "consistent", summary
+    assert edge.verdict == "consistent", edge.message
+    assert "pooled/all__ab.csv" in edge.message and "verified by recomputation" in edge.message
+    assert edge.python == pytest.approx(80.0)
+    # "89%" (the second print at 12 months, not targeted) stays out of reach: the bound
+    assert after["r_all_abstract"].verdict == "inconsistent"
+    # the rebuild is deterministic: a second run writes the same bytes
+    first = (pooled_pack / "ipd" / "pooled" / "all__ab.csv").read_bytes()
+    build_pooled(load_pack(pooled_pack))
+    assert (pooled_pack / "ipd" / "pooled" / "all__ab.csv").read_bytes() == first

@@ -152,7 +152,43 @@ def _union_value_r(data, target) -> float | None:
     return float(out[f"pooled_rate@{target.time:g}"])
 
 
-def _member(spec, res, target, folder, use_r: bool = False) -> PoolMember:
+def _rebuilt(spec, pool, target, folder, use_r: bool):
+    """The comparison rebuilt with the pooled rates (``ipd/pooled/``,
+    :mod:`harness.ipd.reconstruct.pooled`): ``(status, message, value, r)``, or None when
+    it was not rebuilt. Every number the set claims to satisfy is recomputed."""
+    from harness.ipd.io import read_csv, read_outcomes
+    from harness.ipd.recompute import recompute
+    from harness.pack.comparisons import POOLED_DIR, with_pooled
+
+    s2 = with_pooled(spec, pool)
+    sub = folder / POOLED_DIR
+    out = read_outcomes(sub).get(spec.id) if s2 is not None and sub.is_dir() else None
+    if out is None:
+        return None
+    key = f"pooled_rate@{target.time:g}"
+    path = sub / s2.file
+    data = read_csv(path, spec.id, spec.columns) if path.is_file() else None
+    if key not in out.targeted or data is None:
+        core = [k for c in out.conflicts for k in c] or out.dropped or [key]
+        names = ", ".join(s2.target(k).label() for k in dict.fromkeys(core) if s2.target(k))
+        return ("open", f"comparison {spec.id} rebuilt with the pooled rates: the search did "
+                f"not find a set within {{{names}}}; evidence, not proof", None, None)
+    rec = recompute(data, s2, out.numerator, use_r=use_r)
+    bad = [k for k in out.targeted if not s2.target(k).allows(rec.python.get(k))]
+    where = f"{POOLED_DIR}/{s2.file} (comparison {spec.id} rebuilt with the pooled rates)"
+    value = rec.python.get(key)
+    r_value = rec.r.get(key) if rec.r else None
+    if bad or rec.disagreements():
+        return ("error", f"{where}: recomputed, it misses {', '.join(bad)} "
+                + "; ".join(rec.disagreements()) + " (a stale set: rebuild it)", value, r_value)
+    if not target.allows(value):  # another print at the same time was the one targeted
+        return ("open", f"{where}, built for {s2.target(key).label()}, gives the union "
+                f"{_show(value, target)}; evidence, not proof", value, r_value)
+    return ("witness", f"{where} gives the union {_show(value, target)} with every number "
+            "the comparison targets satisfied (verified by recomputation)", value, r_value)
+
+
+def _member(spec, res, target, folder, use_r: bool = False, pool=None) -> PoolMember:
     from harness.ipd.io import read_csv
 
     where = f"{spec.file} (comparison {spec.id})"
@@ -183,6 +219,10 @@ def _member(spec, res, target, folder, use_r: bool = False) -> PoolMember:
         notes += (f"; no group split without censoring before {target.time:g} gives the "
                   "printed group rates with these sizes, so patients were censored before it")
     if data is None:
+        rebuilt = _rebuilt(spec, pool, target, folder, use_r) if pool is not None else None
+        if rebuilt is not None:
+            status, msg, v, rv = rebuilt
+            return PoolMember(**{**base, "r": rv}, status=status, value=v, message=msg + notes)
         return PoolMember(**base, status="open", message=(
             f"comparison {spec.id} has no data set, so no witness{notes}"))
     value = _union_value(data, target)
@@ -194,8 +234,13 @@ def _member(spec, res, target, folder, use_r: bool = False) -> PoolMember:
     kept = all(r.reproduced for r in res.rows if r.role == "targeted")
     if kept and target.allows(value):
         return PoolMember(**base, status="witness", value=value, message=(
-            f"{where} gives the union of its groups {_show(value, target)}, with every number the "
-            "comparison targets satisfied"))
+            f"{where} gives the union of its groups {_show(value, target)}, with every number "
+            "the comparison targets satisfied"))
+    rebuilt = _rebuilt(spec, pool, target, folder, use_r) if pool is not None else None
+    if rebuilt is not None:
+        status, msg, v, rv = rebuilt
+        base["r"] = rv
+        return PoolMember(**base, status=status, value=v, message=msg + notes)
     return PoolMember(**base, status="open", value=value, message=(
         f"{where}, built without this number, gives the union {_show(value, target)}; no set "
         f"satisfying both was searched for: evidence, not proof{notes}"))
@@ -223,7 +268,7 @@ def pooled_verdicts(pack, specs, pools, results, joint, use_r: bool = False
                 spec = by_spec[cid]
                 if endpoint and spec.endpoint and spec.endpoint != endpoint:
                     continue
-                members.append(_member(spec, by_res.get(cid), target, folder, use_r))
+                members.append(_member(spec, by_res.get(cid), target, folder, use_r, pool))
             if not members or target.case not in full:
                 continue
             case_id = full[target.case]

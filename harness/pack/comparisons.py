@@ -386,3 +386,24 @@ def load_pools(pack: Pack, path: Path | None = None) -> list[Pool]:
         out.append(Pool(cid, coh["origin"], _size(coh["n"], cases, str(file), f"cohort[{i}].n"),
                         tuple(targets), tuple(endpoints), tuple(members[cid])))
     return out
+
+
+#: the folder (under ``ipd/``) holding each cohort member rebuilt with the pooled numbers
+POOLED_DIR = "pooled"
+
+
+def with_pooled(spec: Spec, pool: Pool) -> Spec | None:
+    """``spec`` with its cohort's pooled rates (of its endpoint) as extra targets, written to
+    ``pooled/<cohort>__<comparison>.csv``; None when no pooled rate applies (pooled medians
+    are judged on the sets only: the search has no union-median target)."""
+    extra = {}
+    for t, ep in zip(pool.targets, pool.endpoints):
+        key = f"pooled_rate@{t.time:g}"
+        if t.kind == "rate" and key not in extra and (
+                not ep or not spec.endpoint or ep == spec.endpoint):
+            extra[key] = replace(t, key=key)  # two prints at one time: the first is targeted
+    extra = tuple(extra.values())
+    if not extra:
+        return None
+    return replace(spec, targets=spec.targets + extra, heldout=(),
+                   file=f"{pool.id}__{spec.id}.csv")
