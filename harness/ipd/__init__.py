@@ -12,7 +12,8 @@ Modules
 ``evaluate``     printed numbers judged against the sets (targeted / dropped / held out),
                  the variant spread: :func:`evaluate_pack` gives what the reports render
 ``reconstruct/`` the search that builds the sets (uses ``io`` and ``recompute``; nothing here
-                 imports it)
+                 imports it); ``reconstruct/pooled`` rebuilds the members of a cohort with its
+                 pooled rates (``ipd/pooled/``, witness sets for the pooled constraints)
 
 R equivalent: ``harness_ipd_stats`` (harness/r/ipd.R).
 """
