@@ -15,13 +15,13 @@ from harness.pack.comparisons import load_specs
 PACK = Path(__file__).resolve().parent / "packs" / "othertrial"
 #: case id -> verdict the audit must give (the pack's ``expect`` says the same); medians and
 #: group rates are judged jointly with their comparison's set (joint_feasibility), the pooled
-#: 1-year rate against both splits of the cohort (pooled_constraint: the sets were built
-#: without it, so it stays unverifiable)
+#: 1-year rate against both splits of the cohort (pooled_constraint: both comparisons rebuilt
+#: with it, ipd/pooled/, are witnesses)
 VERDICTS = {
     "n::total": "consistent", "n::drug": "unverifiable", "n::placebo": "unverifiable",
     "os::median::drug": "consistent", "os::median::placebo": "consistent",
     "os::hr": "consistent", "os::ci": "consistent", "os::p": "consistent",
-    "os1y": "unverifiable", "os1y::drug": "consistent", "os1y::placebo": "consistent",
+    "os1y": "consistent", "os1y::drug": "consistent", "os1y::placebo": "consistent",
     "age::median::ge65": "consistent", "age::median::lt65": "consistent",
     "age::hr": "inconsistent", "age::ci": "inconsistent", "age::p": "consistent",
 }
