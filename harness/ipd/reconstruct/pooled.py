@@ -42,9 +42,11 @@ def build_pooled(pack, out_dir: Path | None = None, only: list[str] | None = Non
             o = reconstruct(s2)
             (out_dir / s2.file).write_text(csv_text([o]), encoding="utf-8")
             records.append(outcome_record(o))
+            # after every comparison (other comparisons' entries kept): an interrupted run
+            # keeps what it found
+            write_outcomes(out_dir, records, list(specs))
             out.append({"id": cid, "verdict": o.verdict, "seconds": round(o.seconds, 1),
                         "file": s2.file})
-    write_outcomes(out_dir, records, list(specs))  # entries of other comparisons are kept
     return out
 
 
