@@ -4,8 +4,10 @@ Registered through the ``pytest11`` entry point, so plain ``pytest`` collects
 ``cases/<pack>/*.toml``. An item passes when Python and R agree with each other and the
 verdict equals the one the pack records. A case the pack records as a finding about the
 paper (``inconsistent`` or ``decision_error``) is a strict xfail: the suite stays green,
-the finding stays visible, and any change of verdict fails. The only module that imports
-pytest.
+the finding stays visible, and any change of verdict fails. A case the pack's pseudo-IPD
+comparisons cover (``ipd/comparisons.toml``) is judged with the pack's joint verdicts and
+pooled constraints, as by ``harness audit`` (evaluated once per pack and run, R included unless
+``--harness-no-r``). The only module that imports pytest.
 
 R gating (for case items that need R and for any test with the ``r`` marker or the ``r``
 fixture): without R such an item skips with the probe's reason
@@ -27,6 +29,7 @@ from harness.audit import judge as consistency
 from harness.audit.checks import uses_r
 from harness.audit.context import Context
 from harness.audit.records import CaseResult
+from harness.audit.session import cached_pack_evidence, covered_cases
 from harness.errors import CaseFileError
 from harness.pack.cases import PACK_FILE, Case, Paper, is_case_file, load_case_file, load_paper
 from harness.pack.printed import fmt
@@ -138,9 +141,12 @@ class CaseFile(pytest.File):
     def collect(self):
         paper = load_paper(self.path.parent / PACK_FILE)
         cases = load_case_file(self.path, paper)
+        covered = covered_cases(str(self.path.parent))
         for case in sorted(cases, key=lambda c: c.full_id):
             item = CaseItem.from_parent(self, name=case.full_id, case=case, paper=paper)
-            if uses_r(case) and not self.config.getoption("--harness-no-r"):
+            # a case the pack's comparisons cover is judged from sets recomputed in R too
+            if (uses_r(case) or case.full_id in covered) \
+                    and not self.config.getoption("--harness-no-r"):
                 item.add_marker("r")
             if case.expect.is_finding:
                 item.add_marker(pytest.mark.xfail(
@@ -164,7 +170,12 @@ class CaseItem(pytest.Item):
         self.paper = paper
 
     def runtest(self) -> None:
-        ctx = Context(self.paper, use_r=not self.config.getoption("--harness-no-r"))
+        use_r = not self.config.getoption("--harness-no-r")
+        pack_dir = str(self.path.parent)
+        joint, pooled = ({}, {})
+        if self.case.full_id in covered_cases(pack_dir):
+            joint, pooled = cached_pack_evidence(pack_dir, use_r)
+        ctx = Context(self.paper, use_r=use_r, joint=joint, pooled=pooled)
         result = audit_case(self.case, ctx)
         expected = self.case.expect.verdict
         if result.verdict == "error" and expected != "error":

@@ -7,6 +7,7 @@ they render it and never recompute.
 
 from __future__ import annotations
 
+import functools
 from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -32,8 +33,14 @@ def audit_case(case: Case, ctx: Context) -> CaseResult:
         )
 
 
-def audit_pack(pack: Pack, use_r: bool = True) -> list[CaseResult]:
+def audit_pack(pack: Pack, use_r: bool = True, joint=None, pooled=None,
+               comparisons: bool = True) -> list[CaseResult]:
     """Judge every case of a pack, in the pack's reading order.
+
+    ``joint`` and ``pooled`` (full case id -> verdict, from :func:`pack_evidence`) judge the
+    numbers the pack's pseudo-IPD comparisons cover (:func:`harness.audit.checks.run_check`);
+    when neither is given they are computed from the pack folder's ``ipd/`` (once per
+    process, :func:`cached_pack_evidence`) unless ``comparisons`` is False.
 
     Raises
     ------
@@ -44,8 +51,55 @@ def audit_pack(pack: Pack, use_r: bool = True) -> list[CaseResult]:
         from harness.r import bridge as rbridge
 
         rbridge.require()
-    ctx = Context(pack.paper, use_r=use_r)
+    if joint is None and pooled is None and comparisons:
+        from harness import ipd
+
+        if ipd.has_ipd(pack):
+            joint, pooled = cached_pack_evidence(str(pack.path), use_r)
+    ctx = Context(pack.paper, use_r=use_r, joint=joint or {}, pooled=pooled or {})
     return [audit_case(case, ctx) for case in pack.cases]
+
+
+def pack_evidence(pack: Pack, results: list, use_r: bool = False) -> tuple[dict, dict]:
+    """The joint verdicts (:mod:`harness.audit.joint`) and pooled-constraint verdicts
+    (:mod:`harness.audit.pooled`) of a pack, from its evaluated comparisons ``results``."""
+    from harness.audit.joint import joint_verdicts
+    from harness.audit.pooled import pooled_verdicts
+    from harness.pack.comparisons import load_pools, load_specs
+
+    if not results:
+        return {}, {}
+    specs = load_specs(pack)
+    joint = joint_verdicts(pack, specs, results)
+    return joint, pooled_verdicts(pack, specs, load_pools(pack), results, joint, use_r)
+
+
+@functools.lru_cache(maxsize=8)
+def cached_pack_evidence(pack_dir: str, use_r: bool) -> tuple[dict, dict]:
+    """:func:`pack_evidence` of a pack folder, once per process (the pytest items ask case by
+    case); the resampled variants are skipped, no verdict here depends on them."""
+    from harness import ipd
+
+    pack = load_pack(Path(pack_dir))
+    if not ipd.has_ipd(pack):
+        return {}, {}
+    return pack_evidence(pack, ipd.evaluate_pack(pack, use_r=use_r, resampling=False), use_r)
+
+
+@functools.lru_cache(maxsize=8)
+def covered_cases(pack_dir: str) -> frozenset[str]:
+    """Full ids of the cases a pack's comparisons target or its cohorts pool (their pytest
+    items need the pack's evidence, :func:`cached_pack_evidence`); no evaluation runs."""
+    from harness import ipd
+    from harness.pack.comparisons import load_pools, load_specs
+
+    pack = load_pack(Path(pack_dir))
+    if not ipd.has_ipd(pack):
+        return frozenset()
+    full = {f"{Path(c.file).stem}::{c.id}": c.full_id for c in pack.cases}
+    short = {t.case for s in load_specs(pack) for t in s.targets}
+    short |= {t.case for p in load_pools(pack) for t in p.targets}
+    return frozenset(full[c] for c in short if c in full)
 
 
 def verdict_counts(verdicts) -> dict[str, int]:
@@ -200,8 +254,10 @@ def run_audit(packs, use_r: bool = True, comparisons: bool = True) -> AuditRepor
     r_version = _r_version(use_r)
     out = []
     for pack in loaded:
-        records = audit_pack(pack, use_r=use_r)
         cmps = ipd.evaluate_pack(pack, use_r=use_r) if comparisons and ipd.has_ipd(pack) else []
+        joint, pooled = pack_evidence(pack, cmps, use_r)
+        records = audit_pack(pack, use_r=use_r, joint=joint, pooled=pooled,
+                             comparisons=comparisons)
         out.append(PackAudit(pack, records, cmps, _notes(use_r, r_version),
                              range_records=feasible_records(pack, cmps)))
     return AuditReport(out, use_r=use_r, r_version=r_version)

@@ -15,7 +15,9 @@ Modules
 ``feasible``     stored feasible ranges read back when their content hash matches, and the
                  printed numbers they cover judged (reachable or not)
 ``reconstruct/`` the search that builds the sets and their feasible ranges (uses ``io`` and
-                 ``recompute``; nothing here imports it)
+                 ``recompute``; nothing here imports it); ``reconstruct/pooled`` rebuilds the
+                 members of a cohort with its pooled rates (``ipd/pooled/``, witness sets for
+                 the pooled constraints)
 
 R equivalent: ``harness_ipd_stats`` (harness/r/ipd.R).
 """

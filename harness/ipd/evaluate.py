@@ -109,11 +109,13 @@ def _no_outcome(spec: Spec) -> ComparisonOutcome:
 
 
 def evaluate(spec: Spec, data: IPDSet | None, outcome: ComparisonOutcome | None,
-             use_r: bool = True) -> ComparisonResult:
+             use_r: bool = True, resampling: bool = True) -> ComparisonResult:
     """Recompute a comparison's statistics from its set and judge the printed numbers.
 
     ``outcome`` (from ``outcomes.json``) gives the verdict, conflicts and which printed
     numbers were targeted; without a set every printed number is listed unreproduced.
+    ``resampling=False`` leaves out the seeded permutation p and bootstrap interval (the
+    joint verdicts of the pytest items need none of them).
     """
     meta = outcome or _no_outcome(spec)
     res = ComparisonResult(
@@ -130,7 +132,8 @@ def evaluate(spec: Spec, data: IPDSet | None, outcome: ComparisonOutcome | None,
         return res
     res.sizes = {lab: int(np.sum(data.group == lab)) for lab in spec.labels}
     rec = recompute(data, spec, res.numerator, use_r=use_r)
-    rec.python.update(resampled(data, spec, res.numerator))
+    if resampling:
+        rec.python.update(resampled(data, spec, res.numerator))
     res.disagreements = rec.disagreements()
     targeted = set(meta.targeted)
     for t in spec.targets:
@@ -172,9 +175,10 @@ def _curves(res: ComparisonResult, data: IPDSet, spec: Spec) -> None:
                               "value": t.number.value / 100, "text": t.text})
 
 
-def evaluate_pack(pack, use_r: bool = True, folder: Path | None = None) -> list[ComparisonResult]:
+def evaluate_pack(pack, use_r: bool = True, folder: Path | None = None,
+                  resampling: bool = True) -> list[ComparisonResult]:
     """Evaluate every comparison of a pack from its CSVs and ``outcomes.json`` (a missing CSV
-    or outcome gives a result without data)."""
+    or outcome gives a result without data; ``resampling`` as in :func:`evaluate`)."""
     folder = Path(folder) if folder else pack.path / "ipd"
     outcomes = read_outcomes(folder)
     stored = read_ranges(folder)
@@ -187,7 +191,7 @@ def evaluate_pack(pack, use_r: bool = True, folder: Path | None = None) -> list[
             data = None
         if data is not None:
             check_fresh(spec, data, outcome, path, pack.path)
-        res = evaluate(spec, data, outcome, use_r=use_r)
+        res = evaluate(spec, data, outcome, use_r=use_r, resampling=resampling)
         res.ranges_state, res.ranges = ranges_of(spec, outcome, folder, stored)
         out.append(res)
     return out

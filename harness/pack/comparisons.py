@@ -93,6 +93,7 @@ class Spec:
     window_note: str = ""             # what bounds the follow-up window (CSV header)
     cohort_n: int | None = None       # size of the cohort this comparison's origin names
     notes: tuple[str, ...] = ()
+    cohort: str | None = None         # ``cohort = "id"``: the union of the groups is that cohort
 
     @property
     def labels(self) -> list[str]:
@@ -135,12 +136,7 @@ def load_specs(pack: Pack, path: Path | None = None) -> list[Spec]:
     CaseFileError
         The file is missing or malformed, or names a case the pack does not have.
     """
-    file = path or (pack.path / "ipd" / COMPARISONS_FILE)
-    try:
-        data = tomllib.loads(file.read_text(encoding="utf-8"))
-    except (OSError, tomllib.TOMLDecodeError) as exc:
-        raise CaseFileError(str(file), "", f"cannot be read: {exc}") from None
-    schema.validate(data, schema.COMPARISONS_SCHEMA, str(file))
+    file, data = _read(pack, path)
     cases = _case_map(pack)
     d = data["defaults"]
     cohorts = _cohorts(data.get("cohort", []), cases, str(file))
@@ -154,6 +150,16 @@ def load_specs(pack: Pack, path: Path | None = None) -> list[Spec]:
                                            statistics, d, str(file))
         out.append(_spec(raw, i, d, cases, str(file), by_id, cohorts))
     return out
+
+
+def _read(pack: Pack, path: Path | None) -> tuple[Path, dict]:
+    file = path or (pack.path / "ipd" / COMPARISONS_FILE)
+    try:
+        data = tomllib.loads(file.read_text(encoding="utf-8"))
+    except (OSError, tomllib.TOMLDecodeError) as exc:
+        raise CaseFileError(str(file), "", f"cannot be read: {exc}") from None
+    schema.validate(data, schema.COMPARISONS_SCHEMA, str(file))
+    return file, data
 
 
 def _get_case(cases: dict[str, Case], cid: str, file: str, key: str) -> Case:
@@ -303,4 +309,105 @@ def _spec(raw: dict, i: int, d: dict, cases: dict[str, Case], file: str,
         seed=seed, max_time=float(d["max_time"]), grid=float(d["grid"]), unit=d["unit"],
         resampling_seed=int(d.get("resampling_seed", seed)),
         window_note=d.get("window_note", ""), cohort_n=cohort_n, notes=tuple(notes),
+        cohort=raw.get("cohort"),
     )
+
+
+# ----------------------------------------------------------------------------- pooled
+@dataclass(frozen=True)
+class Pool:
+    """A cohort whose printed whole-cohort numbers (``pooled``) must hold for the union of the
+    groups of every comparison naming it (``cohort = "<id>"`` on the comparison).
+
+    ``targets`` are the printed numbers (kind ``rate`` with key ``pooled_rate@t``, or
+    ``median`` with key ``pooled_median``); ``endpoints`` gives each one's endpoint ("" for
+    any); ``members`` are the ids of the comparisons naming the cohort.
+    """
+
+    id: str
+    origin: str
+    n: int
+    targets: tuple[Target, ...]
+    endpoints: tuple[str, ...]
+    members: tuple[str, ...]
+
+
+def load_pools(pack: Pack, path: Path | None = None) -> list[Pool]:
+    """The cohorts of ``ipd/comparisons.toml`` that comparisons name (``[[cohort]] id``).
+
+    Raises
+    ------
+    CaseFileError
+        A comparison names a cohort that has no ``id`` in the file, a pooled entry names a
+        case the pack lacks (or a rate without ``time``), or a member comparison's groups
+        cannot be the whole cohort (fixed sizes that do not add up to its ``n``, or another
+        ``origin``).
+    """
+    file, data = _read(pack, path)
+    cases = _case_map(pack)
+    raw_cohorts = data.get("cohort", [])
+    ids = {c["id"]: i for i, c in enumerate(raw_cohorts) if c.get("id")}
+    members: dict[str, list[str]] = {k: [] for k in ids}
+    specs = {s.id: s for s in load_specs(pack, path)}
+    for i, raw in enumerate(data.get("comparison", [])):
+        cid = raw.get("cohort")
+        if cid is None:
+            continue
+        where = f"comparison[{i}] (id {raw['id']!r}).cohort"
+        if cid not in ids:
+            raise CaseFileError(str(file), where, f"names cohort {cid!r}, but no [[cohort]] "
+                                f"has id = {cid!r} (known: {', '.join(ids) or 'none'})")
+        coh = raw_cohorts[ids[cid]]
+        n = _size(coh["n"], cases, str(file), f"cohort[{ids[cid]}].n")
+        spec = specs[raw["id"]]
+        if spec.origin and spec.origin != coh["origin"]:
+            raise CaseFileError(str(file), where, f"the comparison's origin {spec.origin!r} "
+                                f"is not cohort {cid!r}'s origin {coh['origin']!r}")
+        fixed = [g.n for g in spec.groups]
+        if all(x is not None for x in fixed) and sum(fixed) != n:
+            raise CaseFileError(str(file), where, f"its groups add up to {sum(fixed)} "
+                                f"patients, cohort {cid!r} has {n}: the union of the groups "
+                                "is not the cohort (leave `cohort` out for a partial split)")
+        members[cid].append(raw["id"])
+    out = []
+    for cid, i in ids.items():
+        coh = raw_cohorts[i]
+        targets, endpoints = [], []
+        for j, item in enumerate(coh.get("pooled", [])):
+            where = f"cohort[{i}].pooled[{j}]"
+            c = _get_case(cases, item["case"], str(file), where)
+            if not isinstance(c.value, printed.Number):
+                raise CaseFileError(str(file), where, "needs a printed number")
+            if item["stat"] == "rate":
+                if item.get("time") is None:
+                    raise CaseFileError(str(file), f"{where}.time", "a pooled rate needs its time")
+                key, time = f"pooled_rate@{item['time']:g}", float(item["time"])
+            else:
+                key, time = "pooled_median", None
+            targets.append(Target(key, item["stat"], item["case"], c.published, c.value,
+                                  None, time))
+            endpoints.append(item.get("endpoint", ""))
+        out.append(Pool(cid, coh["origin"], _size(coh["n"], cases, str(file), f"cohort[{i}].n"),
+                        tuple(targets), tuple(endpoints), tuple(members[cid])))
+    return out
+
+
+#: the folder (under ``ipd/``) holding each cohort member rebuilt with the pooled numbers
+POOLED_DIR = "pooled"
+
+
+def with_pooled(spec: Spec, pool: Pool) -> Spec | None:
+    """``spec`` with its cohort's pooled rates (of its endpoint) as extra targets, written to
+    ``pooled/<cohort>__<comparison>.csv``; None when no pooled rate applies (pooled medians
+    are judged on the sets only: the search has no union-median target)."""
+    extra = {}
+    for t, ep in zip(pool.targets, pool.endpoints):
+        key = f"pooled_rate@{t.time:g}"
+        if t.kind == "rate" and key not in extra and (
+                not ep or not spec.endpoint or ep == spec.endpoint):
+            extra[key] = replace(t, key=key)  # two prints at one time: the first is targeted
+    extra = tuple(extra.values())
+    if not extra:
+        return None
+    return replace(spec, targets=spec.targets + extra, heldout=(),
+                   file=f"{pool.id}__{spec.id}.csv")

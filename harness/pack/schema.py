@@ -216,7 +216,18 @@ COMPARISONS_SCHEMA: dict[str, Any] = {
                 "required": ["origin", "n"],
                 "additionalProperties": False,
                 "properties": {"origin": {"type": "string"}, "n": _SIZE,
-                               "n_source": {"type": "string"}},
+                               "n_source": {"type": "string"},
+                               "id": {"type": "string", "pattern": "^[a-z0-9_]+$"},
+                               "pooled": {"type": "array", "items": {
+                                   "type": "object",
+                                   "required": ["case", "stat"],
+                                   "additionalProperties": False,
+                                   "properties": {
+                                       "case": _CASE_ID,
+                                       "stat": {"enum": ["rate", "median"]},
+                                       "time": _TIME,
+                                       "endpoint": {"enum": ["OS", "PFS"]},
+                                   }}}},
             },
         },
         "comparison": {
@@ -276,6 +287,7 @@ COMPARISONS_SCHEMA: dict[str, Any] = {
                     "relax": {"type": "array", "items": {
                         "type": "string", "pattern": _RELAX_KEY}},
                     "pair_of": {"type": "string"},
+                    "cohort": {"type": "string"},
                     "columns": {"type": "array", "minItems": 2, "maxItems": 2,
                                 "items": {"type": "string", "pattern": "^[a-z_]+$"}},
                 },

@@ -23,6 +23,25 @@ VERSION = 1
 
 _NUM = {"type": ["number", "null"]}
 _STR_LIST = {"type": "array", "items": {"type": "string"}}
+#: ``details["joint"]`` of a record (harness.audit.joint)
+_JOINT = {"type": "object", "required": ["verdict", "comparisons"], "properties": {
+    "verdict": {"type": "string"},
+    "comparisons": {"type": "array", "items": {
+        "type": "object",
+        "required": ["comparison", "file", "key", "verdict", "message", "comparison_verdict",
+                     "conflict", "python", "r"],
+        "properties": {"conflict": _STR_LIST, "python": _NUM, "r": _NUM}}}}}
+#: ``details["pooled_constraint"]`` of a record (harness.audit.pooled)
+_POOLED = {"type": "object", "required": ["pool", "key", "members"], "properties": {
+    "members": {"type": "array", "items": {
+        "type": "object",
+        "required": ["comparison", "file", "status", "message", "value", "r", "bounds",
+                     "uncensored"],
+        "properties": {
+            "status": {"enum": ["witness", "excluded", "open", "error"]},
+            "value": _NUM, "r": _NUM,
+            "bounds": {"type": ["array", "null"], "items": _NUM},
+            "uncensored": {"type": ["array", "null"], "items": _NUM}}}}}}
 _RECORD = {
     "type": "object",
     "required": ["case", "source", "statistic", "published", "python", "r", "verdict",
@@ -34,7 +53,9 @@ _RECORD = {
         "verdict": {"enum": ["consistent", "inconsistent", "decision_error", "unverifiable",
                              "error"]},
         "message": {"type": "string"}, "check": {"type": "string"},
-        "expected": {"type": "string"}, "details": {"type": "object"},
+        "expected": {"type": "string"},
+        "details": {"type": "object", "properties": {"joint": _JOINT,
+                                                     "pooled_constraint": _POOLED}},
     },
 }
 _ROW = {

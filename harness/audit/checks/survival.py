@@ -97,11 +97,51 @@ def _mh_note(row: _Row) -> tuple[str, dict]:
             f"(chi-square {d['chisq']:.3g})"), d
 
 
-def _direction_note(case: Case, row: _Row) -> tuple[str, dict]:
+def _joint_direction(case: Case, ctx: Context) -> tuple[str, dict]:
+    """What the joint verdict says about the HR together with its comparison's medians.
+
+    Only for an HR whose comparison targets two or more medians: ``feasible`` when the set
+    satisfies the HR and every median (verified on the set), ``infeasible`` when the exact
+    screen proves a conflict containing the HR and a median, ``undecided`` otherwise.
+    """
+    jv = ctx.joint.get(case.full_id)
+    if jv is None:
+        return "", {}
+    entry = next((e for e in jv.entries if len(e.medians) >= 2), None)
+    if entry is None:
+        return "", {}
+    meds = [k for k in entry.medians]
+    if entry.verdict == "inconsistent" and any(k in entry.conflict for k in meds):
+        return (f"the joint verdict decides the direction: infeasible, {entry.message}",
+                {"joint": "infeasible", "comparison": entry.comparison})
+    if entry.verdict == "consistent" and all(entry.medians.values()):
+        return (f"the joint verdict decides the direction: feasible, {entry.file} satisfies "
+                f"the HR together with every median of comparison {entry.comparison} "
+                "(verified on the set)", {"joint": "feasible", "comparison": entry.comparison,
+                                          "file": entry.file})
+    return (f"the joint verdict does not settle the direction (comparison {entry.comparison}: "
+            f"{entry.verdict}; evidence, not proof)",
+            {"joint": "undecided", "comparison": entry.comparison})
+
+
+def _direction_note(case: Case, row: _Row, ctx: Context | None = None) -> tuple[str, dict]:
     """HR direction vs the group medians and the reference group; HR vs ratio of medians.
 
-    A plausibility note, never a verdict: crossing curves can make medians and HR disagree.
+    A plausibility note, never a verdict by itself: crossing curves can make medians and HR
+    disagree. When the medians belong to the HR's pseudo-IPD comparison, the joint verdict
+    decides instead (:func:`_joint_direction`): feasible or not.
     """
+    note, out = _direction_only(case, row)
+    if note and ctx is not None:
+        jnote, jd = _joint_direction(case, ctx)
+        if jnote:
+            note += f"; {jnote}"
+            out = {**out, **jd}
+    return note, out
+
+
+def _direction_only(case: Case, row: _Row) -> tuple[str, dict]:
+    """The direction note from the printed medians alone."""
     groups = case.inputs.get("groups") or []
     meds = {g["label"]: printed.parse_number(g["median"]) for g in groups if g.get("median")}
     if row.hr is None or len(meds) != 2:
@@ -159,10 +199,12 @@ def check_hr_vs_ci(case: Case, ctx: Context) -> CaseResult:
     if bad:
         return bad
     mh, mh_d = _mh_note(row)
-    direction, dir_d = _direction_note(case, row)
+    direction, dir_d = _direction_note(case, row, ctx)
     details = {**candidate_details([c]), "mh": mh_d, "direction": dir_d}
     tail = "".join(f"; {x}" for x in (mh, direction) if x)
     at_mid = overlaps(row.hr, c)
+    if dir_d.get("joint") == "infeasible":
+        problems.append("no data set satisfies the HR with its comparison's medians")
     if not problems and at_mid:
         return record(case, check, "consistent",
                       f"HR {row.hr.text} is at the log midpoint of {row.ci_text} "
