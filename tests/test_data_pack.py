@@ -324,3 +324,16 @@ def test_z_option_rounds_the_normal_quantile(tmp_path):
     with pytest.raises(CaseFileError, match="give z or conf_level, not both"):
         load_pack(make(tmp_path / "c", case("hr_ci_from_data", "0.42-0.82", data,
                                             '{ z = 1.96, conf_level = 0.95 }')))
+
+
+def test_cox_convergence_sas_is_python_only_and_changes_the_print(tmp_path):
+    """method.convergence = "sas": the fit stops at SAS PHREG's GCONV=1e-8 (on lung, age +
+    sex, efron: the sex coefficient -0.513095 where R's converged fit has -0.513219; see
+    tests/test_cox_sas_gconv.py for R's Newton path), R is not run and the record says why."""
+    data = '{ source = "lung", covariates = ["age", "sex"], term = "sex" }'
+    sas = judge(tmp_path / "a", case("cox_coef_from_data", "-0.5131", data,
+                                     '{ convergence = "sas" }'))
+    assert sas.verdict == "consistent", sas.message
+    assert "GCONV=1E-8" in sas.message
+    r = judge(tmp_path / "b", case("cox_coef_from_data", "-0.5131", data, verdict="inconsistent"))
+    assert r.verdict == "inconsistent", r.message

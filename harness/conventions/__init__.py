@@ -40,8 +40,8 @@ OPTIONS: dict[str, tuple[str, ...]] = {
     "km": ("conf_type", "timefix"),
     "median": ("median_rule", "conf_type", "timefix"),
     "logrank": ("weights", "rho", "gamma", "timefix"),
-    "hr": ("hr_method", "ties", "timefix"),
-    "cox": ("ties", "timefix"),
+    "hr": ("hr_method", "ties", "timefix", "convergence"),
+    "cox": ("ties", "timefix", "convergence"),
 }
 STATUSES = ("implemented", "missing", "pending")
 _KEYS = {"id", "software", "label", "family", "options", "default", "statistics", "status",
@@ -174,6 +174,7 @@ def _options(file: str, key: str, family: str, raw: Any) -> dict[str, Any]:
     allowed = {
         "conf_type": CONF_TYPES, "median_rule": RULES, "ties": TIES,
         "hr_method": ("mantel-haenszel", "logrank", "cox"),
+        "convergence": ("r", "sas"),
     }
     for name, value in raw.items():
         if name not in OPTIONS[family]:

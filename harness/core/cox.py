@@ -240,8 +240,9 @@ def _chi2_sf(stat: float, df: int) -> float:
 
 def _r_warnings(fit: NewtonResult, coef: np.ndarray, u: np.ndarray, var: np.ndarray,
                 lp_max: float, ties: str, eps: float, toler_inf: float,
-                iter_max: int) -> tuple[np.ndarray, list[str]]:
-    """R's ``coxph.fit`` test for infinite coefficients and its warnings."""
+                iter_max: int, sas_stop: bool = False) -> tuple[np.ndarray, list[str]]:
+    """R's ``coxph.fit`` test for infinite coefficients and its warnings (after a stop by
+    SAS's criterion only the ran-out warning: R's test reads R's own stopping rule)."""
     p = coef.size
     infinite = np.zeros(p, bool)
     msgs: list[str] = []
@@ -253,6 +254,8 @@ def _r_warnings(fit: NewtonResult, coef: np.ndarray, u: np.ndarray, var: np.ndar
         msgs.append("Ran out of iterations and did not converge")
         if ties != "exact" and (lp_max > 500 or not np.isfinite(spread).all()):
             msgs.append("one or more coefficients may be infinite")
+        return infinite, msgs
+    if sas_stop:
         return infinite, msgs
     with np.errstate(invalid="ignore"):
         infinite = (spread > eps) & (spread > toler_inf * np.abs(coef))
@@ -280,6 +283,7 @@ def coxph(
     init: Sequence[float] | None = None,
     toler_chol: float = TOLER_CHOL,
     timefix: bool = True,
+    gconv: float | None = None,
 ) -> CoxResult:
     """Fit a Cox proportional hazards model by Newton-Raphson, as R's ``coxph``.
 
@@ -304,6 +308,11 @@ def coxph(
     timefix : bool
         Merge times equal up to rounding error over all rows, strata pooled (R's ``aeqSurv``):
         R's ``coxph.control(timefix = TRUE)`` default.
+    gconv : float, optional
+        Stop at SAS's relative gradient criterion ``g' I^-1 g / (|log L| + 1e-6) < gconv``
+        instead of R's ``eps`` rule (efron and breslow ties). SAS: PROC PHREG's default is
+        ``GCONV=1E-8``; a Wald statistic printed after that looser stop can differ from R's in
+        the last digits. R has no such option.
 
     Returns
     -------
@@ -349,14 +358,17 @@ def coxph(
             lp0 = np.exp((xm - means) @ b0)
         if lp0.max() == np.inf or lp0.max() == 0:
             raise ValueError("initial values lead to overflow or underflow of the exp function")
-    fit = newton(srt, b0 / factor, ties, eps, int(max_iter), flat, toler_chol)
+    if gconv is not None and not gconv > 0:
+        raise ValueError(f"gconv must be > 0, got {gconv!r}")
+    fit = newton(srt, b0 / factor, ties, eps, int(max_iter), flat, toler_chol, gconv)
     return _result(fit, data, xm, cols, means, factor, ties, eps, int(max_iter),
-                   b0, conf_level, toler_chol)
+                   b0, conf_level, toler_chol, sas_stop=gconv is not None)
 
 
 def _result(fit: NewtonResult, data: SurvData, xm: np.ndarray, cols: tuple,
             means: np.ndarray, factor: np.ndarray, ties: str, eps: float, iter_max: int,
-            b0: np.ndarray, conf_level: float, toler_chol: float) -> CoxResult:
+            b0: np.ndarray, conf_level: float, toler_chol: float,
+            sas_stop: bool = False) -> CoxResult:
     """R's ``coxph.fit`` post-processing and ``summary.coxph`` tests."""
     coef = fit.beta * factor
     u = fit.final.score / factor
@@ -369,7 +381,8 @@ def _result(fit: NewtonResult, data: SurvData, xm: np.ndarray, cols: tuple,
     if fit.flag == 1000:
         with np.errstate(over="ignore", invalid="ignore"):
             lp_max = float(((xm - means) @ coef).max())
-    infinite, msgs = _r_warnings(fit, coef, u, var, lp_max, ties, eps, np.sqrt(eps), iter_max)
+    infinite, msgs = _r_warnings(fit, coef, u, var, lp_max, ties, eps, np.sqrt(eps), iter_max,
+                                 sas_stop)
     for m in msgs:
         _warnings.warn(m, CoxWarning, stacklevel=3)
     if not (np.isfinite(coef).all() and np.isfinite(var).all()

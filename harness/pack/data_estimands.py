@@ -14,8 +14,8 @@ from harness.pack.estimand import Estimand
 _KM = ("time", "conf_type", "conf_level", "z", "percent", "timefix")
 _MEDIAN = ("median_rule", "conf_type", "conf_level", "z", "timefix")
 _LOGRANK = ("weights", "rho", "gamma", "t_star", "s_star", "timefix")
-_HR = ("hr_method", "ties", "conf_level", "z", "cox_levels", "timefix")
-_COX = ("ties", "test", "conf_level", "z", "timefix")
+_HR = ("hr_method", "ties", "conf_level", "z", "cox_levels", "timefix", "convergence")
+_COX = ("ties", "test", "conf_level", "z", "timefix", "convergence")
 _RMST = ("tau", "conf_level", "z", "timefix")
 
 

@@ -91,6 +91,8 @@ METHOD_OPTIONS_SCHEMA: dict[str, Any] = {
         "s_star": {"type": "number", "exclusiveMinimum": 0, "maximum": 1},
         "hr_method": {"enum": ["mantel-haenszel", "logrank", "cox"]},
         "cox_levels": {"enum": ["pair", "all"]},
+        "convergence": {"enum": ["r", "sas"],
+                        "description": "Cox stop: R's eps rule, or SAS PHREG's GCONV=1E-8"},
         "test": {"enum": ["wald", "score", "lr", "fisher", "chisq", "chisq_yates", "pooled",
                           "welch", "exact", "normal", "auto"]},
         "tau": {"type": "number", "exclusiveMinimum": 0},

@@ -54,6 +54,14 @@ def _timefix(case: Case) -> tuple[bool, str]:
     return tf, "" if tf else ", timefix off"
 
 
+def _convergence(case: Case) -> tuple[float | None, str]:
+    """``method.convergence``: ``"sas"`` stops the Cox fit at SAS PHREG's GCONV=1E-8 (R has no
+    such stop, so R is not run for it: the reason is the note)."""
+    if case.options.get("convergence", "r") == "sas":
+        return 1e-8, "SAS's GCONV=1E-8 stop (R's coxph has no such rule: Python only)"
+    return None, ""
+
+
 def _labels(sl: Slice) -> np.ndarray:
     return sl.group if sl.group is not None else np.full(sl.time.size, "all", dtype=object)
 
@@ -192,20 +200,23 @@ def hazard(case: Case, sl: Slice, use_r: bool) -> Values:
                              "and logrank HRs compare two groups)")
         return _hazard_all_levels(sl, num, ref, ties, cl, use_r, tf, tf_note)
     t, e, x = sl.time[m], sl.event[m], (sl.group[m] == num).astype(float)
+    gconv, sas_note = _convergence(case)
     if how == "cox":
         fit = coxph(t, e, x, ties=ties, conf_level=cl, eps=1e-12, max_iter=50,  # as data.R
-                    timefix=tf)
+                    timefix=tf, gconv=gconv)
         py = {"estimate": float(fit.hr[0]), "lower": float(fit.ci[0, 0]),
               "upper": float(fit.ci[0, 1])}
     else:
         h = hazard_ratio(t, e, x, numerator=1.0, method=how, conf_level=cl, timefix=tf)
         py = {"estimate": h.hr, "lower": h.lower, "upper": h.upper}
+    sas = gconv is not None and how == "cox"
     r = None
-    if use_r:
+    if use_r and not sas:
         out = _r("harness_data_hr", t, e, x, how, ties, cl, tf)
         r = {"estimate": _f(out["hr"]), "lower": _f(out["lower"]), "upper": _f(out["upper"])}
     conv = f"HR {num} vs {ref}, {how}" + (f" ({ties} ties)" if how == "cox" else "") + tf_note
-    return Values(py, r, conv)
+    return Values(py, r, conv + (f", {sas_note}" if sas else ""),
+                  r_note=sas_note if sas else "")
 
 
 def _hazard_all_levels(sl: Slice, num: str, ref: str, ties: str, cl: float, use_r: bool,
@@ -265,14 +276,15 @@ def cox(case: Case, sl: Slice, use_r: bool) -> Values:
     ties, test = o.get("ties", "efron"), o.get("test", TEST_VALUES["cox_p_from_data"][0])
     x, names, j, term = _design(case, sl)
     tf, tf_note = _timefix(case)
+    gconv, sas_note = _convergence(case)
     fit = coxph(sl.time, sl.event, x, sl.strata, ties=ties, names=names, eps=1e-12,
-                max_iter=50, timefix=tf)  # converged as data.R
+                max_iter=50, timefix=tf, gconv=gconv)  # converged as data.R
     py = {"coef": float(fit.coef[j]), "se": float(fit.se[j]), "z": float(fit.z[j]),
           "wald_chisq": float(fit.z[j]) ** 2,
           "wald_p": float(fit.p[j]), "score": fit.score.chisq, "score_p": fit.score.p_value,
           "lr": fit.lr.chisq, "lr_p": fit.lr.p_value}
     r = None
-    if use_r:
+    if use_r and gconv is None:
         strata = [] if sl.strata is None else sl.strata.astype(str)
         out = _r("harness_data_cox", sl.time, sl.event, x, strata, ties, j + 1, tf)
         r = {k: _f(out[k]) for k in ("coef", "se", "z", "wald_chisq", "wald_p", "score",
@@ -281,7 +293,8 @@ def cox(case: Case, sl: Slice, use_r: bool) -> Values:
             "lr": ("lr", "lr_p")}[test]
     keep = lambda d: None if d is None else {  # noqa: E731
         "coef": d["coef"], "se": d["se"], "z": d["z"], "estimate": d[pick[0]], "p": d[pick[1]]}
-    return Values(keep(py), keep(r), f"Cox ({ties} ties), term {term}, {test} test{tf_note}")
+    return Values(keep(py), keep(r), f"Cox ({ties} ties), term {term}, {test} test{tf_note}"
+                  f"{', ' + sas_note if gconv else ''}", r_note=sas_note if gconv else "")
 
 
 def rmst(case: Case, sl: Slice, use_r: bool) -> Values:
