@@ -2,7 +2,7 @@
 of the pooled F over printed rounding) and Kruskal-Wallis, against R.
 
 Frozen R values: tests/results/kgroup.R wrote tests/results/kgroup.tsv and
-tests/results/data/kgroup_*.csv (R's PlantGrowth, InsectSprays, chickwts, airquality);
+tests/results/kgroup/kgroup_*.csv (R's PlantGrowth, InsectSprays, chickwts, airquality);
 ``test_frozen_kgroup_is_current`` (marker r) re-runs it.
 """
 
@@ -37,7 +37,7 @@ def _frozen(path: Path = RESULTS / "kgroup.tsv") -> dict[str, float]:
 
 
 def _summaries(name: str):
-    d = pd.read_csv(RESULTS / "data" / f"kgroup_{name}.csv")
+    d = pd.read_csv(RESULTS / "kgroup" / f"kgroup_{name}.csv")
     levels = sorted(d.g.unique())
     parts = [d.x[d.g == lv].to_numpy(float) for lv in levels]
     return d, [a.mean() for a in parts], [a.std(ddof=1) for a in parts], [a.size for a in parts]
@@ -177,5 +177,5 @@ def test_frozen_kgroup_is_current(tmp_path):
     assert _frozen(tmp_path / "kgroup.tsv") == _frozen(), \
         "stale: re-run `Rscript tests/results/kgroup.R` and commit tests/results/"
     for name in SETS:
-        new = (tmp_path / "data" / f"kgroup_{name}.csv").read_bytes()
-        assert new == (RESULTS / "data" / f"kgroup_{name}.csv").read_bytes(), name
+        new = (tmp_path / "kgroup" / f"kgroup_{name}.csv").read_bytes()
+        assert new == (RESULTS / "kgroup" / f"kgroup_{name}.csv").read_bytes(), name

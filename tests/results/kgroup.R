@@ -2,7 +2,7 @@
 #
 #   Rscript tests/results/kgroup.R [OUTDIR]      (OUTDIR defaults to this folder)
 #
-# writes OUTDIR/kgroup.tsv ("key<TAB>value", %.17g) and OUTDIR/data/kgroup_<name>.csv (the
+# writes OUTDIR/kgroup.tsv ("key<TAB>value", %.17g) and OUTDIR/kgroup/kgroup_<name>.csv (the
 # rows of R's data sets used: PlantGrowth, InsectSprays, chickwts, and airquality's Ozone by
 # Month without missing values). tests/test_kgroup.py compares Python to kgroup.tsv without
 # R, and (marker r) re-runs this script and fails when the committed files are stale.
@@ -11,7 +11,7 @@ args <- commandArgs(trailingOnly = FALSE)
 here <- dirname(normalizePath(sub("^--file=", "", args[grep("^--file=", args)])))
 trail <- commandArgs(trailingOnly = TRUE)
 outdir <- if (length(trail) >= 1) trail[1] else here
-dir.create(file.path(outdir, "data"), recursive = TRUE, showWarnings = FALSE)
+dir.create(file.path(outdir, "kgroup"), recursive = TRUE, showWarnings = FALSE)
 aq <- subset(airquality, !is.na(Ozone))
 sets <- list(
   PlantGrowth = data.frame(x = PlantGrowth$weight, g = as.character(PlantGrowth$group)),
@@ -24,7 +24,7 @@ put <- function(key, x) lines[[length(lines) + 1]] <<- paste(c(key, sprintf("%.1
                                                                 collapse = "\t")
 for (name in names(sets)) {
   d <- sets[[name]]
-  write.csv(d, file.path(outdir, "data", paste0("kgroup_", name, ".csv")), row.names = FALSE)
+  write.csv(d, file.path(outdir, "kgroup", paste0("kgroup_", name, ".csv")), row.names = FALSE)
   put(paste0(name, "/anova_pooled_p"), oneway.test(x ~ g, d, var.equal = TRUE)$p.value)
   put(paste0(name, "/anova_pooled_f"), oneway.test(x ~ g, d, var.equal = TRUE)$statistic)
   put(paste0(name, "/anova_welch_p"), oneway.test(x ~ g, d)$p.value)
