@@ -59,6 +59,12 @@ class Sorted:
     xt: np.ndarray  # (p, n) x transposed, contiguous
     pairs: tuple  # (j, k) index arrays of the upper triangle j <= k
     binary: bool  # one covariate, all values 0 or 1 (then x^2 = x)
+    # lightly tied times (more than half as many cells as rows; see _risk_sums_rows): per
+    # event, the first row of its cell; for the events of cells with several deaths, their
+    # index, Efron's 1 - k/d, the cell's first dead row and the first row after the cell (or
+    # -1 when the stratum ends with the cell). None: the segment sums are cheaper
+    ev_first_row: np.ndarray | None = None
+    multi: tuple | None = None
 
     @classmethod
     def build(cls, time: np.ndarray, dead: np.ndarray, x: np.ndarray,
@@ -75,15 +81,23 @@ class Sorted:
         xs = x[order]
         dead_rows = np.flatnonzero(dd)
         single = cell_start.size == n
+        light = not single and 2 * cell_start.size > n  # lightly tied: sums over rows
+        none = np.zeros(0, np.intp)
         if single:  # no ties: cells are rows, no segments needed
             ndead = dd.astype(np.int64)
-            ev_cells, none = dead_rows, np.zeros(0, np.intp)
+            ev_cells = dead_rows
             seg = (none, none, none, none)
             frac = np.ones(dead_rows.size)
         else:
             ndead = np.diff(np.searchsorted(dead_rows, np.r_[cell_start, n]))
             nalive = np.diff(np.r_[cell_start, n]) - ndead
             ev_cells = np.flatnonzero(ndead)
+        if not single and light:
+            seg = (none, none, none, none)
+            d = ndead[ev_cells]
+            k = np.arange(1, dead_rows.size + 1) - np.repeat(np.cumsum(d) - d, d)
+            frac = k / np.repeat(d, d)
+        elif not single:
             # segments: (cell, censored) then (cell, dead), the empty ones left out
             starts = np.column_stack([cell_start, cell_start + nalive]).ravel()
             keep = np.column_stack([nalive > 0, ndead > 0]).ravel()
@@ -93,10 +107,11 @@ class Sorted:
             d = ndead[ev_cells]
             k = np.arange(1, dead_rows.size + 1) - np.repeat(np.cumsum(d) - d, d)
             frac = k / np.repeat(d, d)
+        rows = _tied_index(cell_start, bounds, ndead, ev_cells, frac, n) if light else {}
         return cls(xs, dd, cell_start, list(zip(bounds[:-1], bounds[1:])), ndead, ev_cells,
                    *seg, dead_rows, xs[dead_rows].sum(axis=0), frac, single,
                    np.ascontiguousarray(xs.T), np.triu_indices(xs.shape[1]),
-                   xs.shape[1] == 1 and bool(((xs == 0) | (xs == 1)).all()))
+                   xs.shape[1] == 1 and bool(((xs == 0) | (xs == 1)).all()), **rows)
 
 
 def sort_order(time: np.ndarray, dead: np.ndarray, strata: np.ndarray) -> np.ndarray:
@@ -205,6 +220,8 @@ def _risk_sums(v: np.ndarray, srt: Sorted, frac: np.ndarray | None) -> np.ndarra
         for a, b in srt.stratum_cells:  # cells are rows here
             out[:, a:b] = np.cumsum(v[:, a:b][:, ::-1], axis=1)[:, ::-1]
         return out[:, srt.dead_rows]
+    if srt.multi is not None:
+        return _risk_sums_rows(v, srt, frac)
     seg = np.add.reduceat(v, srt.seg_start, axis=1)
     alive = np.zeros((v.shape[0], srt.cell_start.size))
     alive[:, srt.alive_cells] = seg[:, srt.alive_seg]
@@ -219,6 +236,43 @@ def _risk_sums(v: np.ndarray, srt: Sorted, frac: np.ndarray | None) -> np.ndarra
         out *= frac
     out += np.repeat(later[:, ev] + alive[:, ev], d, axis=1)  # in place, same sums
     return out
+
+
+def _tied_index(cell_start: np.ndarray, bounds: list, ndead: np.ndarray, ev_cells: np.ndarray,
+                frac: np.ndarray, n: int) -> dict:
+    """The row indices :func:`_risk_sums_tied` reads, computed once per fit."""
+    m = cell_start.size
+    d = ndead[ev_cells]
+    end = np.r_[cell_start[1:], n][ev_cells]
+    last_cell = np.zeros(m, bool)  # the last cell of its stratum
+    last_cell[np.asarray(bounds[1:], dtype=np.intp) - 1] = True
+    nxt = np.where(last_cell[ev_cells], -1, end)
+    idx = np.flatnonzero(np.repeat(d, d) > 1)
+    return {"ev_first_row": np.repeat(cell_start[ev_cells], d),
+            "multi": (idx, 1.0 - frac[idx], np.repeat(end - d, d)[idx], np.repeat(nxt, d)[idx])}
+
+
+def _risk_sums_rows(v: np.ndarray, srt: Sorted, frac: np.ndarray | None) -> np.ndarray:
+    """:func:`_risk_sums` with lightly tied times (most cells one row): one reverse cumulative sum over the rows, read at
+    each event cell's first row (the whole risk set). Efron takes ``(1 - k/d)`` of the cell's
+    dead rows off the events of cells with several deaths (their sum: the cumulative sum at the
+    cell's first dead row minus the one after the cell); other events read the sum unchanged.
+    """
+    n = v.shape[1]
+    starts = srt.cell_start
+    m = starts.size
+    rc = np.empty_like(v)
+    for a, b in srt.stratum_cells:
+        ra, rb = starts[a], (starts[b] if b < m else n)
+        rc[:, ra:rb] = np.cumsum(v[:, ra:rb][:, ::-1], axis=1)[:, ::-1]
+    tot = rc[:, srt.ev_first_row]
+    if frac is None:  # breslow: every tied event sees the full risk set
+        return tot
+    idx, coef, dead_first, nxt = srt.multi
+    if idx.size:
+        after = np.where(nxt >= 0, rc[:, np.maximum(nxt, 0)], 0.0)
+        tot[:, idx] -= coef * (rc[:, dead_first] - after)
+    return tot
 
 
 def _linear(xt: np.ndarray, beta: np.ndarray) -> np.ndarray:
