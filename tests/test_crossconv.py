@@ -6,8 +6,8 @@ from __future__ import annotations
 from pathlib import Path
 
 from harness.cli import main
-from harness.tools.crossconv import conventions_of, program_table, row_statistic
 from harness.tools.crosscheck import crosscheck
+from harness.tools.crossconv import conventions_of, program_table, row_statistic
 
 LUNG = Path(__file__).resolve().parents[1] / "cases" / "lung_tutorials" / "data" / "lung.csv"
 

@@ -21,6 +21,7 @@ from numpy.testing import assert_allclose, assert_array_equal
 
 from harness.core import hazard as H
 from harness.core import logrank as L
+from harness.core.logrank_trend import logrank_trend
 from tests.frozen import event_data, levels, ref
 from tests.test_hazard import EVENT, GROUP, TIME
 from tests.test_logrank import COIN_TYPES, WEIGHT_CASES, _r_label
@@ -122,7 +123,7 @@ def test_coin_linear_statistic_and_permutation_variance_frozen(case, ckey):
 def test_trend_matches_frozen(name, col, scores):
     d = event_data(name)
     d = d[d[col].notna()]
-    res = L.logrank_trend(d.time, d.event, d[col], scores=scores, levels=levels(name, col, d))
+    res = logrank_trend(d.time, d.event, d[col], scores=scores, levels=levels(name, col, d))
     assert_allclose([res.statistic, res.variance, res.chisq, res.p_value],
                     ref(f"trend/{name}_{col}"), rtol=RTOL)
 

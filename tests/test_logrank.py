@@ -13,6 +13,7 @@ import pytest
 from numpy.testing import assert_allclose, assert_array_equal
 
 from harness.core import logrank as L
+from harness.core.logrank_trend import logrank_trend
 
 RTOL = 1e-9
 
@@ -227,7 +228,7 @@ def test_trend_matches_r(r, name, col, scores, code, rscores):
     d = _data(r, name)
     d = d[d[col].notna()]
     lv = _levels(r, name, col, d)
-    res = L.logrank_trend(d.time, d.event, d[col], scores=scores, levels=lv)
+    res = logrank_trend(d.time, d.event, d[col], scores=scores, levels=lv)
     ref = r.evaluate(
         f"fit <- {code}; w <- {rscores}; u <- sum(w * (fit$obs - fit$exp));"
         " v <- drop(t(w) %*% fit$var %*% w); c(u = u, v = v, chisq = u^2 / v,"
@@ -243,8 +244,8 @@ def test_trend_altman_variance_by_hand():
     t = [1, 2, 3, 4, 5, 6]
     e = [1, 1, 1, 1, 1, 1]
     g = [0, 1, 2, 0, 1, 2]
-    ex = L.logrank_trend(t, e, g)
-    al = L.logrank_trend(t, e, g, variance="altman")
+    ex = logrank_trend(t, e, g)
+    al = logrank_trend(t, e, g, variance="altman")
     E = ex.groups.expected
     w = np.array([1.0, 2.0, 3.0])
     assert_allclose(al.variance, (w**2 * E).sum() - (w * E).sum() ** 2 / E.sum(), rtol=1e-14)
@@ -383,13 +384,13 @@ def test_bad_input(kwargs, match):
 
 def test_bad_input_trend_and_scores():
     with pytest.raises(ValueError, match="one value per group"):
-        L.logrank_trend(T4, E4, G4, scores=[1, 2, 3])
+        logrank_trend(T4, E4, G4, scores=[1, 2, 3])
     with pytest.raises(ValueError, match="distinct scores"):
-        L.logrank_trend(T4, E4, G4, scores=[1, 1])
+        logrank_trend(T4, E4, G4, scores=[1, 1])
     with pytest.raises(ValueError, match="scores must be finite"):
-        L.logrank_trend(T4, E4, G4, scores=[1, np.inf])
+        logrank_trend(T4, E4, G4, scores=[1, np.inf])
     with pytest.raises(ValueError, match="variance must be"):
-        L.logrank_trend(T4, E4, G4, variance="wald")
+        logrank_trend(T4, E4, G4, variance="wald")
     with pytest.raises(ValueError, match="weights must be one of"):
         L.logrank_scores(T4, E4, weights="x")
     with pytest.raises(ValueError, match="coding='12'"):

@@ -12,10 +12,10 @@
 from __future__ import annotations
 
 import numpy as np
-from numpy.testing import assert_allclose
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from numpy.testing import assert_allclose
 
 from harness.core.cox import coxph
 from harness.core.km import KaplanMeier

@@ -253,10 +253,12 @@ def _tied_index(cell_start: np.ndarray, bounds: list, ndead: np.ndarray, ev_cell
 
 
 def _risk_sums_rows(v: np.ndarray, srt: Sorted, frac: np.ndarray | None) -> np.ndarray:
-    """:func:`_risk_sums` with lightly tied times (most cells one row): one reverse cumulative sum over the rows, read at
-    each event cell's first row (the whole risk set). Efron takes ``(1 - k/d)`` of the cell's
-    dead rows off the events of cells with several deaths (their sum: the cumulative sum at the
-    cell's first dead row minus the one after the cell); other events read the sum unchanged.
+    """:func:`_risk_sums` with lightly tied times (most cells one row).
+
+    One reverse cumulative sum over the rows, read at each event cell's first row (the whole
+    risk set). Efron takes ``(1 - k/d)`` of the cell's dead rows off the events of cells with
+    several deaths (their sum: the cumulative sum at the cell's first dead row minus the one
+    after the cell); other events read the sum unchanged.
     """
     n = v.shape[1]
     starts = srt.cell_start
