@@ -220,10 +220,12 @@ def cmd_crosscheck(args: argparse.Namespace) -> int:
         n_r = sum(r.agree is not None for r in records)
         n_ok = sum(bool(r.agree) for r in records)
         allowed = sum("cancellation allowance" in r.note for r in records)
+        optimizer = sum("optimizer allowance" in r.note for r in records)
         _print_programs(records)
         print(f"{len(records)} values; Python and R agree on {n_ok} of {n_r} "
               f"(relative difference <= 1e-9"
-              + (f"; {allowed} within the Cox LR allowance" if allowed else "") + ")"
+              + (f"; {allowed} within the Cox LR allowance" if allowed else "")
+              + (f"; {optimizer} within the Cox optimizer allowance" if optimizer else "") + ")"
               if not args.no_r else
               f"{len(records)} values; Python only (--no-r)")
     return 0 if all(r.agree is not False for r in records) else 1
