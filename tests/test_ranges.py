@@ -213,8 +213,26 @@ def test_seed_pack_heldout_numbers_each_get_a_range_and_a_verdict(seed_audit):
     assert all(r.check == "feasible_range" for r in recs)
     assert sorted((r.details["comparison"], r.details["key"]) for r in recs) == sorted(held)
     for r in recs:
-        assert str(r.verdict) in ("consistent", "inconsistent")
         assert r.details["lo"] <= r.details["written"] <= r.details["hi"]
+        # a range the searches never moved off the written set is no range: not judged
+        moved = r.details["lo"] < r.details["hi"]
+        assert str(r.verdict) in (("consistent", "inconsistent") if moved else
+                                  ("consistent", "unverifiable")), r.message
+    verdicts = sorted(str(r.verdict) for r in recs)
+    assert (verdicts.count("consistent"), verdicts.count("inconsistent"),
+            verdicts.count("unverifiable")) == (8, 5, 4)
+
+
+def test_a_range_that_never_moved_judges_nothing():
+    t = Target("pooled_rate@36", "pooled_rate", "text::os3y", "75%", parse_number("75%"),
+               None, 36.0)
+    still = RangeRecord("pooled_rate@36", "held out", "text::os3y", "75%", 72.45, 72.45, 72.45,
+                        None, None, 800, False, False)
+    verdict, message, basis = judge(still, t)
+    assert (verdict, basis) == ("unverifiable", "") and "did not move" in message
+    moved = RangeRecord("pooled_rate@36", "held out", "text::os3y", "75%", 70.0, 72.45, 72.45,
+                        None, None, 800, False, False)
+    assert judge(moved, t)[0] == "inconsistent"
 
 
 def test_seed_pack_stale_ranges_read_as_unverifiable(tmp_path):

@@ -12,7 +12,8 @@ them (the audit never recomputes them: that takes minutes; ``harness reconstruct
 A printed number whose rounding interval meets its range is ``consistent`` ("reachable:
 0.021-0.067"); one outside is ``inconsistent``, *proven* when it lies outside an exact bound
 (the exact (O-E, V) screen's polygon), else *searched* (the searches did not reach it:
-evidence, not proof).
+evidence, not proof). A range the searches never moved off the written set's value is no range:
+such a number is ``unverifiable`` (one set says nothing about the others).
 
 R equivalent: none (a search); the range ends are survival-core statistics of sets that
 harness/r/ipd.R recomputes the same.
@@ -86,6 +87,14 @@ def judge(rec: RangeRecord, target: Target | None) -> tuple[str, str, str]:
         return "inconsistent", (f"{text} outside the proven range "
                                 f"{_span(rec.bound_lo, rec.bound_hi)} (exact (O-E, V) screen); "
                                 f"searched {_span(rec.lo, rec.hi)}"), "bound"
+    if rec.lo == rec.hi:
+        # the searches never moved the statistic off the written set: one set's value, not a
+        # range, and one set says nothing about the others (no finding)
+        return "unverifiable", (f"{text} not judged: the searches did not move the statistic "
+                                f"off the written set's {fmt(rec.lo)} (no range, so no evidence "
+                                "either way)"
+                                + ("; the search stopped at its time cap" if rec.truncated
+                                   else "")), ""
     return "inconsistent", (f"{text} not reached: searched range {_span(rec.lo, rec.hi)} "
                             "over sets satisfying the comparison's targeted numbers "
                             "(evidence, not proof)"
