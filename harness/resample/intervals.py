@@ -12,7 +12,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 import numpy as np
-from scipy import stats
+from scipy import special
 
 from harness.resample.args import check_conf
 
@@ -44,9 +44,9 @@ def norm_inter(t: np.ndarray, alpha: np.ndarray) -> tuple[np.ndarray, bool]:
         elif k[i] >= R:
             out[i] = t[R - 1]
         else:
-            z = stats.norm.ppf(alpha[i])
-            z1 = stats.norm.ppf(k[i] / (R + 1))
-            z2 = stats.norm.ppf((k[i] + 1) / (R + 1))
+            z = special.ndtri(alpha[i])
+            z1 = special.ndtri(k[i] / (R + 1))
+            z2 = special.ndtri((k[i] + 1) / (R + 1))
             tk, tk1 = t[k[i] - 1], t[k[i]]
             out[i] = tk + (z - z1) / (z2 - z1) * (tk1 - tk)
     return out, extreme
@@ -120,7 +120,7 @@ def _normal(t0, tf, mean, conf, L) -> tuple[float, float, str]:
     if tf.size < 2:
         return (_NAN, _NAN, "fewer than two finite replicates")
     bias = mean - t0
-    merr = np.sqrt(np.var(tf, ddof=1)) * stats.norm.ppf((1 + conf) / 2)
+    merr = np.sqrt(np.var(tf, ddof=1)) * special.ndtri((1 + conf) / 2)
     return (t0 - bias - merr, t0 - bias + merr, "")
 
 
@@ -138,7 +138,7 @@ def _percent(t0, tf, mean, conf, L) -> tuple[float, float, str]:
 
 def _bca(t0, tf, mean, conf, L) -> tuple[float, float, str]:
     """``norm.inter(t, pnorm(w + (w + z) / (1 - a (w + z))))``."""
-    w = stats.norm.ppf(np.sum(tf < t0) / tf.size)
+    w = special.ndtri(np.sum(tf < t0) / tf.size)
     if not np.isfinite(w):
         return (_NAN, _NAN, "estimated adjustment 'w' is infinite (boot.ci stops)")
     if L is None or not np.all(np.isfinite(L)):
@@ -147,8 +147,8 @@ def _bca(t0, tf, mean, conf, L) -> tuple[float, float, str]:
     a = np.sum(L**3) / (6 * np.sum(L**2) ** 1.5)
     if not np.isfinite(a):
         return (_NAN, _NAN, "estimated adjustment 'a' is NA (boot.ci stops)")
-    z = stats.norm.ppf((1 + np.array([-conf, conf])) / 2)
-    adj = stats.norm.cdf(w + (w + z) / (1 - a * (w + z)))
+    z = special.ndtri((1 + np.array([-conf, conf])) / 2)
+    adj = special.ndtr(w + (w + z) / (1 - a * (w + z)))
     qq, ext = norm_inter(tf, adj)
     return (qq[0], qq[1], _EXTREME if ext else "")
 
