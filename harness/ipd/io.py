@@ -30,6 +30,7 @@ import csv
 import hashlib
 import io
 import json
+from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
@@ -147,13 +148,17 @@ def read_outcomes(folder: str | Path) -> dict[str, ComparisonOutcome]:
     CaseFileError
         The file exists but is not valid JSON or lacks a field.
     """
-    path = Path(folder) / OUTCOMES_FILE
+    return _read_sidecar(Path(folder) / OUTCOMES_FILE, lambda data: {
+        cid: ComparisonOutcome(id=cid, **rec) for cid, rec in data["comparisons"].items()})
+
+
+def _read_sidecar(path: Path, build: Callable[[dict], dict]) -> dict:
+    """A JSON sidecar of the ``ipd/`` folder through ``build`` ({} when there is none); a file
+    that is not JSON or lacks a field is a :class:`CaseFileError` naming it."""
     if not path.is_file():
         return {}
     try:
-        data = json.loads(path.read_text(encoding="utf-8"))
-        return {cid: ComparisonOutcome(id=cid, **rec)
-                for cid, rec in data["comparisons"].items()}
+        return build(json.loads(path.read_text(encoding="utf-8")))
     except (ValueError, KeyError, TypeError) as exc:
         raise CaseFileError(str(path), "comparisons", f"cannot be read: {exc}") from None
 
@@ -314,18 +319,14 @@ def read_ranges(folder: str | Path) -> dict[str, RangeEntry]:
     CaseFileError
         The file exists but is not valid JSON or lacks a field.
     """
-    path = Path(folder) / RANGES_FILE
-    if not path.is_file():
-        return {}
-    try:
-        data = json.loads(path.read_text(encoding="utf-8"))
+    def build(data: dict) -> dict[str, RangeEntry]:
         if data.get("version") != RANGES_VERSION:  # another search's ranges: all stale
             return {cid: RangeEntry("", {}, []) for cid in data["comparisons"]}
         return {cid: RangeEntry(rec["hash"], dict(rec["settings"]),
                                 [RangeRecord(**r) for r in rec["ranges"]])
                 for cid, rec in data["comparisons"].items()}
-    except (ValueError, KeyError, TypeError) as exc:
-        raise CaseFileError(str(path), "comparisons", f"cannot be read: {exc}") from None
+
+    return _read_sidecar(Path(folder) / RANGES_FILE, build)
 
 
 def write_ranges(folder: str | Path, entries: dict[str, tuple[str, dict, list[RangeRecord]]],
