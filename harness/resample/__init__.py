@@ -19,13 +19,15 @@ Modules
 ``engine``         seeded blocks, threads, progress (the result depends on ``seed`` only)
 ``statistics``     the statistics for a block of resamples at once (risk-set cells, weights,
                    the MH and Cox hazard ratios come from :mod:`harness.core`)
+``kernels``        the compiled (numba) two-group sampler of the chisq / coin statistics
 ``combinatorics``  counting and listing label arrangements (exact tests)
 ``permutation``    :func:`permutation_test`, :func:`permutation_statistics`
 ``bootstrap``      :func:`bootstrap`
 ``intervals``      ``boot.ci``'s intervals: :func:`boot_intervals`, :func:`norm_inter`
 
 Random numbers: the resamples are generated in blocks whose size depends only on ``n`` and
-``B``; block ``i`` uses ``numpy.random.default_rng(SeedSequence(seed).spawn(...)[i])``.
+``B``; block ``i`` uses ``numpy.random.default_rng(SeedSequence(seed).spawn(...)[i])``
+(``numpy.random.SFC64`` of that child for the compiled two-group sampler).
 ``seed=None`` draws fresh entropy and records it in the result (``seed`` attribute), so every
 run can be repeated.
 

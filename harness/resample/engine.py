@@ -1,7 +1,8 @@
 """How the resamples are run: seeded blocks, threads, progress.
 
 The resamples are generated in blocks whose size depends only on ``n`` and ``B``; block ``i``
-uses ``numpy.random.default_rng(SeedSequence(seed).spawn(...)[i])``. The result therefore
+uses ``numpy.random.default_rng(SeedSequence(seed).spawn(...)[i])`` (or another generator
+seeded by that child: the compiled sampler's SFC64). The result therefore
 depends on ``seed`` only, not on the number of threads. Memory is bounded by the block size
 (:data:`BUDGET` elements per working array).
 """
@@ -11,6 +12,7 @@ from __future__ import annotations
 import numbers
 import os
 import sys
+import threading
 import time as _time
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
@@ -18,6 +20,7 @@ from typing import Any
 
 import numpy as np
 
+_CPUS = os.cpu_count() or 1
 #: Elements per working array in one chunk (about 16 MB of float64).
 BUDGET = 2_000_000
 
@@ -37,7 +40,7 @@ def n_jobs(jobs: int | None, work: float) -> int:
     """Threads to use: ``jobs`` when given, else 2 on large work (>= 2e5 elements), else 1."""
     if jobs is None:
         # threads pay off only on large work (numpy releases the GIL inside its kernels)
-        return min(2, os.cpu_count() or 1) if work >= 2e5 else 1
+        return min(2, _CPUS) if work >= 2e5 else 1
     if isinstance(jobs, bool) or not isinstance(jobs, numbers.Integral) or jobs < 1:
         raise ValueError(f"n_jobs must be a positive integer or None, got {jobs!r}")
     return int(jobs)
@@ -75,17 +78,51 @@ class Progress:
 
 def run(parts: list[tuple[int, int]], fn: Callable[[int, int, int], Any], jobs: int,
         progress: Progress) -> list:
-    """Run ``fn(i, a, b)`` over the blocks, results in block order, on ``jobs`` threads."""
+    """Run ``fn(i, a, b)`` over the blocks, results in block order, on ``jobs`` threads.
+
+    With several threads the calling thread works too, beside ``jobs - 1`` threads of a
+    pool kept for the process; each takes the next block not yet taken.
+    """
     out: list = [None] * len(parts)
     if jobs <= 1 or len(parts) == 1:
         for i, (a, b) in enumerate(parts):
             out[i] = fn(i, a, b)
             progress.update(b - a)
-    else:
-        with ThreadPoolExecutor(max_workers=jobs) as pool:
-            futures = [pool.submit(fn, i, a, b) for i, (a, b) in enumerate(parts)]
-            for i, fut in enumerate(futures):
-                out[i] = fut.result()
-                progress.update(parts[i][1] - parts[i][0])
+        progress.close()
+        return out
+    todo = iter(range(len(parts)))
+    lock = threading.Lock()
+
+    def drain() -> None:
+        while True:
+            with lock:
+                i = next(todo, None)
+            if i is None:
+                return
+            a, b = parts[i]
+            out[i] = fn(i, a, b)
+            with lock:
+                progress.update(b - a)
+
+    helpers = [_pool(jobs - 1).submit(drain) for _ in range(min(jobs, len(parts)) - 1)]
+    try:
+        drain()
+    finally:
+        for h in helpers:
+            h.result()
     progress.close()
     return out
+
+
+_POOLS: dict[int, ThreadPoolExecutor] = {}
+_POOLS_LOCK = threading.Lock()
+
+
+def _pool(jobs: int) -> ThreadPoolExecutor:
+    """A thread pool of ``jobs`` workers, kept for the process (starting threads costs about
+    as much as a small test's permutations)."""
+    with _POOLS_LOCK:
+        if jobs not in _POOLS:
+            _POOLS[jobs] = ThreadPoolExecutor(max_workers=jobs,
+                                              thread_name_prefix=f"harness-resample-{jobs}")
+        return _POOLS[jobs]

@@ -32,11 +32,10 @@ PERMUTATION_STATISTICS = ("chisq", "coin", "mh_hr", "cox_hr")
 _METHODS = ("auto", "exact", "monte-carlo")
 #: Relative tolerance for ``T >= observed`` (ties of the statistic).
 _REL_TIES = 1e-10
-#: Permutations per block of selection sampling at least (its per-row cost is amortised over
-#: the block's width; below ``n = BUDGET / (2 * _MIN_COLUMNS)`` the blocks are wider anyway).
-#: Since this minimum (and selection sampling above n = 5000), a seed draws other permutations
-#: than before when n > 122 and B spans several old blocks; up to n = 122 nothing changed.
-_MIN_COLUMNS = 8192
+#: Permutations per block of the compiled two-group sampler at most; the blocks come in an
+#: even number so that two threads share them evenly (one block below a quarter of this). Since the compiled sampler (partial
+#: Fisher-Yates, replacing selection sampling), a seed draws other permutations than before.
+_KERNEL_BLOCK = 8192
 
 
 @dataclass(frozen=True)
@@ -331,17 +330,15 @@ def _exceed(values: np.ndarray, obs: float) -> int:
     return int((values >= obs - tol).sum())
 
 
-def _strata(eng: PermutationStatistics) -> tuple[np.ndarray, list[np.ndarray]]:
-    """Stratum ids and the sorted-row positions of each stratum."""
-    s_sorted = eng.sd.stratum
-    ids = np.unique(s_sorted)
-    return ids, [np.flatnonzero(s_sorted == s) for s in ids]
+def _strata(eng: PermutationStatistics) -> list[np.ndarray]:
+    """The sorted-row positions of each stratum (runs of the sorted rows)."""
+    return [np.arange(lo, hi) for lo, hi in zip(eng.s_start.tolist(), eng.s_stop.tolist())]
 
 
 def _arrangements(eng: PermutationStatistics) -> int:
     """Distinct label arrangements: product over strata of multinomial coefficients."""
     out = 1
-    for p in _strata(eng)[1]:
+    for p in _strata(eng):
         out *= multinomial(np.bincount(eng.g[p], minlength=eng.k))
     return out
 
@@ -353,7 +350,7 @@ def _rows_per_block(eng: PermutationStatistics) -> int:
 def _exact_distribution(eng: PermutationStatistics, n_jobs, progress) -> np.ndarray:
     """The statistic for every distinct arrangement (mixed-radix over per-stratum tables)."""
     k = eng.k
-    _, pos = _strata(eng)
+    pos = _strata(eng)
     tables = []
     for p in pos:
         codes = eng.g[p]
@@ -380,21 +377,22 @@ def _monte_carlo_distribution(eng: PermutationStatistics, B: int, seed: int, n_j
                               progress) -> np.ndarray:
     """The statistic for ``B`` seeded random permutations within strata."""
     k = eng.k
-    selection = k == 2 and eng.statistic in ("chisq", "coin")
-    # selection sampling draws its uniforms in slabs, so a block can be wide whatever n
-    rows_per = (min(16384, max(engine.BUDGET // (2 * eng.n), _MIN_COLUMNS)) if selection
-                else _rows_per_block(eng))
-    nb = -(-B // rows_per)
+    compiled = k == 2 and eng.statistic in ("chisq", "coin")
+    if compiled:  # one block for a small B, else an even number of blocks
+        nb = 1 if B < _KERNEL_BLOCK // 4 else 2 * -(-B // (2 * _KERNEL_BLOCK))
+    else:
+        nb = -(-B // _rows_per_block(eng))
     parts = engine.blocks(B, -(-B // nb))  # balanced blocks; their sizes depend on n and B only
     children = engine.block_seeds(seed, len(parts))
-    _, pos = _strata(eng)
-    base = eng.g.astype(np.int8)
-    n1_s = [int((base[p] == 1).sum()) for p in pos]
+    if not compiled:
+        pos = _strata(eng)
+        base = eng.g.astype(np.int8)
+        n1_s = [int((base[p] == 1).sum()) for p in pos]
 
     def work(i, a, b):
+        if compiled:
+            return eng.sample_two(children[i], b - a)
         rng = np.random.default_rng(children[i])
-        if selection:
-            return eng.sample_two(rng, b - a)
         if k == 2:
             return eng.evaluate_two(_draw_two(rng, b - a, eng.n, pos, n1_s))
         return eng.evaluate(_draw_k(rng, b - a, eng.n, pos, base))

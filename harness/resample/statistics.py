@@ -36,13 +36,12 @@ from harness.core.cox_binary import cox_binary_log_hr
 from harness.core.hazard import mh_log_hr
 from harness.core.logrank import hypergeometric_factor, subject_scores, two_group_logrank
 from harness.core.survdata import SurvData
+from harness.resample.kernels import sfc64_state, two_group_permutations
 
 #: Tolerance of the median rule (``quantile.survfit``'s ``tolerance``).
 _TOL_Q = float(np.sqrt(np.finfo(float).eps))
 #: Above this many rows the row loop of :meth:`PermutationStatistics.risk_t` is off.
 ROW_LOOP_LIMIT = 5000
-#: Uniforms drawn at once by :meth:`PermutationStatistics.sample_two` (rows x permutations).
-SLAB = 1_000_000
 
 
 # ============================================================================================
@@ -130,51 +129,56 @@ class PermutationStatistics:
         self.start = sd.cell_start[self.ecell]
         self.stop = sd.strat_stop[self.ecell]
         self.cstop = sd.cell_stop[self.ecell]
-        self._sel = None  # per-row (remaining, n1 target) for sample_two, built on first use
-        self._plan_rows()
+        # the strata are runs of sorted rows: [s_start[s], s_stop[s])
+        first = np.ones(self.n, bool)
+        np.not_equal(sd.stratum[1:], sd.stratum[:-1], out=first[1:])
+        self.s_start = np.flatnonzero(first)
+        self.s_stop = np.append(self.s_start[1:], self.n)
+        self._plan = None  # the kernel's per-stratum plan for sample_two, built on first use
+        self._rowplan = None  # the row plan of risk_t, built on first use
         if statistic == "coin":
             self.cov_inv = self._coin_cov_inv()
 
-    def _plan_rows(self) -> None:
-        """Row plan for :meth:`risk_t` and :meth:`sample_two`: rows from last to first,
+    def _row_plan(self) -> list:
+        """Row plan for :meth:`risk_t`: rows from last to first,
         ``(row, event cell starting at the row or -1, last row of its stratum)``."""
-        sd, n = self.sd, self.n
-        ecell_of_start = np.full(n, -1)
-        ecell_of_start[self.start] = np.arange(self.ecell.size)
-        last_of_stratum = np.r_[sd.stratum[1:] != sd.stratum[:-1], True]
-        rows = np.arange(n - 1, -1, -1)
-        self.rowplan = list(zip(rows.tolist(), ecell_of_start[rows].tolist(),
-                                last_of_stratum[rows].tolist()))
-        # for selection sampling from the last row: rows left in the stratum at row r (r
-        # included) and the stratum's size of the second group
-        first = np.r_[True, sd.stratum[1:] != sd.stratum[:-1]]
-        s_start = np.flatnonzero(first)
-        sid = np.cumsum(first) - 1
-        self.rows_left = np.arange(n) - s_start[sid] + 1
-        self.n1_stratum = np.add.reduceat((self.g == 1).astype(np.int64), s_start)[sid]
+        if self._rowplan is None:
+            n = self.n
+            ecell_of_start = np.full(n, -1)
+            ecell_of_start[self.start] = np.arange(self.ecell.size)
+            last_of_stratum = np.zeros(n, bool)
+            last_of_stratum[self.s_stop - 1] = True
+            rows = np.arange(n - 1, -1, -1)
+            self._rowplan = list(zip(rows.tolist(), ecell_of_start[rows].tolist(),
+                                     last_of_stratum[rows].tolist()))
+        return self._rowplan
 
     def _coin_cov_inv(self) -> np.ndarray:
-        """Inverse permutation covariance of ``T_j = sum_{i in j} a_i``, summed over strata."""
-        sd, k = self.sd, self.k
+        """Inverse permutation covariance of ``T_j = sum_{i in j} a_i``, summed over strata
+        (a pseudo-inverse: 0 for a variance of 0)."""
+        k = self.k
         cov = np.zeros((k, k))
-        for s in np.unique(sd.stratum):
-            rows_s = sd.stratum == s
-            ns = rows_s.sum()
+        for lo, hi in zip(self.s_start.tolist(), self.s_stop.tolist()):
+            ns = hi - lo
             if ns < 2:
                 continue
-            a = self.scores[rows_s]
-            sig2 = np.mean((a - a.mean()) ** 2)
-            nj = np.bincount(self.g[rows_s], minlength=k).astype(float)
+            a = self.scores[lo:hi]
+            sig2 = np.square(a - a.mean()).mean()
+            nj = np.bincount(self.g[lo:hi], minlength=k).astype(float)
             cov += ns / (ns - 1) * sig2 * (np.diag(nj) - np.outer(nj, nj) / ns)
+        if k == 2:  # what pinv gives a 1 x 1 matrix, without its SVD
+            c = cov[1, 1]
+            return np.array([[1.0 / c if c > 0 else 0.0]])
         return np.linalg.pinv(cov[1:, 1:])
 
     # ---------------------------------------------------------------------------------
     def counts(self, L: np.ndarray):
-        """For indicator rows L (b, n): (O - E, n_j at event cells, d_j at event cells)."""
+        """For indicator rows L (b, n): (O - E, n_j at event cells, d_j at event cells);
+        ``n_j`` is None for coin's statistic, ``d_j`` None but for the Cox hazard ratio."""
         # cumulative sums and einsum, not BLAS products: OpenBLAS threads oversubscribe the
         # cores on these thin products
         ome = np.einsum("bi,i->b", L, self.scores)
-        nj = suffix_sum(L, self.start, self.stop)
+        nj = None if self.statistic == "coin" else suffix_sum(L, self.start, self.stop)
         dj = None
         if self.statistic == "cox_hr":
             dj = suffix_sum(L * self.sd.event[None, :], self.start, self.cstop)
@@ -193,7 +197,7 @@ class PermutationStatistics:
         """
         out = np.empty((self.ecell.size, LT.shape[1]))
         acc = np.zeros(LT.shape[1])
-        for r, e, reset in self.rowplan:
+        for r, e, reset in self._row_plan():
             if reset:
                 acc[:] = 0.0
             acc += LT[r]
@@ -201,58 +205,40 @@ class PermutationStatistics:
                 out[e] = acc
         return out
 
-    def _selection_plan(self) -> tuple[np.ndarray, np.ndarray]:
-        if self._sel is None:
-            self._sel = (self.rows_left.astype(np.float32)[:, None],
-                         self.n1_stratum.astype(np.float32))
-        return self._sel
+    def _kernel_plan(self) -> tuple:
+        """Per-stratum bounds, draws, flips and score totals, the event cell starting at
+        each row, and the variance terms per event cell
+        (:func:`harness.resample.kernels.two_group_permutations`)."""
+        if self._plan is None:
+            s_start, s_stop = self.s_start.astype(np.int64), self.s_stop.astype(np.int64)
+            n1 = np.add.reduceat((self.g == 1).astype(np.int64), s_start)
+            size = s_stop - s_start
+            flip = (n1 > size - n1).astype(np.int64)
+            take = np.where(flip == 1, size - n1, n1).astype(np.int64)
+            total = np.add.reduceat(self.scores, s_start)
+            ecell_at = np.full(self.n, -1, np.int32)
+            ecell_at[self.start] = np.arange(self.ecell.size)
+            self._plan = (s_start, s_stop, take, flip, total, ecell_at, self.a_n, self.a_n2)
+        return self._plan
 
-    def sample_two(self, rng: np.random.Generator, m: int) -> np.ndarray:
+    def sample_two(self, seed: np.random.SeedSequence, m: int) -> np.ndarray:
         """Draw ``m`` permutations and return their statistics (two groups, chisq / coin).
 
-        Selection sampling (Knuth's algorithm S) row by row from the last sorted row, within
-        each stratum: row ``r`` joins the second group with probability ``needed /
-        remaining``, which gives every subset of the stratum's size ``n1`` the same
-        probability. The numbers at risk, ``O - E`` and (chisq) the variance are accumulated
-        in the same pass, over slabs of rows whose uniforms are drawn slab by slab (at most
-        :data:`SLAB` of them at a time), so memory is bounded whatever ``n`` and the work is
-        linear in ``n m``.
-
-        The uniforms are single precision (a selection probability is off by at most 2^-24
-        relative); indicators and counts are small integers, exact in float32, and every sum
-        that forms the statistic is accumulated in float64.
+        Per stratum, a partial Fisher-Yates shuffle draws the smaller group's rows
+        (:func:`harness.resample.kernels.two_group_permutations`, compiled; exactly uniform
+        bounded integers from ``numpy.random.SFC64(seed)``), so a permutation costs as many
+        random numbers as the smaller group has rows; ``O - E`` is the sum of the drawn rows'
+        scores and (chisq) the variance one pass over the rows. Work is linear in ``n m``,
+        memory in ``n + m``.
         """
-        rem, tgt = self._selection_plan()
-        n = self.n
-        slab = n if n * m <= SLAB else max(1, SLAB // m)
-        coin = self.statistic == "coin"
-        ome = np.zeros(m)
-        v = np.zeros(m)
-        acc = np.zeros(m, np.float32)  # taken so far in the stratum
-        for hi in range(n, 0, -slab):
-            lo = max(0, hi - slab)
-            # u * remaining, overwritten row by row by the 0/1 indicator of the second group
-            LT = rng.random((hi - lo, m), dtype=np.float32)
-            LT *= rem[lo:hi]
-            e_lo, e_hi = np.searchsorted(self.start, [lo, hi]).tolist()
-            n1 = None if coin else np.empty((e_hi - e_lo, m), np.float32)
-            for r, e, reset in self.rowplan[n - hi:n - lo]:
-                if reset:
-                    acc[:] = 0.0
-                row = LT[r - lo]
-                # take row r when u * remaining < needed, i.e. u * remaining + taken < n1
-                row += acc
-                np.less(row, tgt[r], out=row)
-                acc += row
-                if e >= 0 and n1 is not None:
-                    n1[e - e_lo] = acc
-            # einsum, not BLAS: OpenBLAS threads oversubscribe the cores on these thin products
-            ome += np.einsum("i,ib->b", self.scores[lo:hi], LT, dtype=np.float64)
-            if not coin:
-                v += np.einsum("e,eb->b", self.a_n[e_lo:e_hi], n1, dtype=np.float64)
-                n1 *= n1
-                v -= np.einsum("e,eb->b", self.a_n2[e_lo:e_hi], n1, dtype=np.float64)
-        if coin:
+        chisq = self.statistic != "coin"
+        pairs = m + (m & 1)  # the kernel makes permutations in pairs
+        ome = np.empty(pairs)
+        v = np.empty(pairs if chisq else 0)
+        two_group_permutations(self.scores, *self._kernel_plan(), chisq, sfc64_state(seed),
+                               ome, v)
+        ome, v = ome[:m], v[:m]
+        if not chisq:
             return ome * ome * self.cov_inv[0, 0]
         with np.errstate(divide="ignore", invalid="ignore"):
             return np.where(v > 0, ome * ome / v, 0.0)
