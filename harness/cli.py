@@ -122,7 +122,7 @@ def build_parser() -> argparse.ArgumentParser:
     _identify_parser(sub)
 
     bench = sub.add_parser("bench", help="time our routines against R and lifelines baselines")
-    bench.add_argument("--quick", action="store_true", help="smaller sizes (finishes within 45 s)")
+    bench.add_argument("--quick", action="store_true", help="smaller sizes (about 75 s)")
     bench.add_argument("--format", choices=["table", "json"], default="table")
     bench.add_argument("--only", action="append", metavar="NAME",
                        help="run only this benchmark (repeatable)")

@@ -44,9 +44,11 @@ def bench_audit_big_pack(quick: bool) -> list[BenchResult]:
     wall, rss, code = timed_audit(n)
     budget = BUDGET_S * n / N_BIG
     name = f"issue budget ({budget:g} s for {n:.0e} cases)"
+    # the budget is the issue's at 10^5 cases; scaled down, it ignores the start-up costs
     return compare(f"audit --no-r --format json, {n:.0e} cases (seed pack repeated)", wall,
-                   {name: budget}, {name: 1.0},
-                   note=f"{1e3 * wall / n:.2f} ms/case; peak RSS {rss:.0f} MiB; exit {code}")
+                   {name: budget}, None if quick else {name: 1.0},
+                   note=f"{1e3 * wall / n:.2f} ms/case; peak RSS {rss:.0f} MiB; exit {code}"
+                        + ("; the target applies at 1e5 cases" if quick else ""))
 
 
 if __name__ == "__main__":  # pragma: no cover

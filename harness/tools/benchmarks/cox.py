@@ -49,6 +49,8 @@ def bench_cox(quick: bool) -> list[BenchResult]:
             df = pd.DataFrame({"t": time, "e": event, "g": x})
             base["lifelines CoxPHFitter"] = best_time(
                 lambda: CoxPHFitter().fit(df, "t", "e"), repeat=1)
+        # the target is at n = 1e5; R's fixed costs weigh more at --quick's 1e4
         out += compare(f"Cox efron, {label}, n={n:.0e}", ours, base,
-                       {"R coxph, timed in R": TARGET})
+                       None if quick else {"R coxph, timed in R": TARGET},
+                       note="the target applies at n=1e5" if quick else "")
     return out
