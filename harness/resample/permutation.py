@@ -33,8 +33,9 @@ _METHODS = ("auto", "exact", "monte-carlo")
 #: Relative tolerance for ``T >= observed`` (ties of the statistic).
 _REL_TIES = 1e-10
 #: Permutations per block of the compiled two-group sampler at most; the blocks come in an
-#: even number so that two threads share them evenly (one block below a quarter of this). Since the compiled sampler (partial
-#: Fisher-Yates, replacing selection sampling), a seed draws other permutations than before.
+#: even number so that two threads share them evenly (one block below a quarter of this).
+#: Since the compiled sampler (partial Fisher-Yates, replacing selection sampling), a seed
+#: draws other permutations than before.
 _KERNEL_BLOCK = 8192
 
 

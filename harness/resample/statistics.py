@@ -134,6 +134,9 @@ class PermutationStatistics:
         np.not_equal(sd.stratum[1:], sd.stratum[:-1], out=first[1:])
         self.s_start = np.flatnonzero(first)
         self.s_stop = np.append(self.s_start[1:], self.n)
+        # the event cell starting at each sorted row, else -1 (risk_t's row plan, the kernel)
+        self.ecell_at = np.full(self.n, -1, np.int32)
+        self.ecell_at[self.start] = np.arange(self.ecell.size)
         self._plan = None  # the kernel's per-stratum plan for sample_two, built on first use
         self._rowplan = None  # the row plan of risk_t, built on first use
         if statistic == "coin":
@@ -144,12 +147,10 @@ class PermutationStatistics:
         ``(row, event cell starting at the row or -1, last row of its stratum)``."""
         if self._rowplan is None:
             n = self.n
-            ecell_of_start = np.full(n, -1)
-            ecell_of_start[self.start] = np.arange(self.ecell.size)
             last_of_stratum = np.zeros(n, bool)
             last_of_stratum[self.s_stop - 1] = True
             rows = np.arange(n - 1, -1, -1)
-            self._rowplan = list(zip(rows.tolist(), ecell_of_start[rows].tolist(),
+            self._rowplan = list(zip(rows.tolist(), self.ecell_at[rows].tolist(),
                                      last_of_stratum[rows].tolist()))
         return self._rowplan
 
@@ -216,9 +217,8 @@ class PermutationStatistics:
             flip = (n1 > size - n1).astype(np.int64)
             take = np.where(flip == 1, size - n1, n1).astype(np.int64)
             total = np.add.reduceat(self.scores, s_start)
-            ecell_at = np.full(self.n, -1, np.int32)
-            ecell_at[self.start] = np.arange(self.ecell.size)
-            self._plan = (s_start, s_stop, take, flip, total, ecell_at, self.a_n, self.a_n2)
+            self._plan = (s_start, s_stop, take, flip, total, self.ecell_at, self.a_n,
+                          self.a_n2)
         return self._plan
 
     def sample_two(self, seed: np.random.SeedSequence, m: int) -> np.ndarray:

@@ -129,7 +129,8 @@ def bench_bootstrap(quick: bool) -> list[BenchResult]:
 
 
 #: (routine, n, B) of the scaling curve. The permutation cases keep B >= 8192 (a block's
-#: width) so the time per n*B compares like with like; memory is bounded by the slabs.
+#: width) so the time per n*B compares like with like; the compiled sampler's memory is O(n)
+#: per block plus its B outputs.
 SCALING = [
     ("permutation", 64, 10**4), ("permutation", 64, 10**5), ("permutation", 10**3, 10**4),
     ("permutation", 10**4, 10**4), ("permutation", 10**5, 10**4),
